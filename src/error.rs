@@ -1,0 +1,65 @@
+//! Errors for bad data from users: building tensors, reading files.
+//!
+//! Misuse of the API (mismatched shapes in an op, `backward` on a vector) is a bug in the
+//! caller's code and panics at the caller's line instead; see the crate docs.
+
+use std::fmt;
+
+/// What went wrong with data that came from outside the program.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Error {
+    /// `Tensor::from_vec` got a number of elements that does not fit the shape.
+    LengthMismatch {
+        /// How many elements the data had.
+        len: usize,
+        /// The shape asked for.
+        shape: Vec<usize>,
+        /// How many elements that shape holds.
+        expected: usize,
+    },
+    /// A value that must be finite was not.
+    NonFinite {
+        /// Where: the constructor or file that found it.
+        context: String,
+        /// The flat index of the first bad element.
+        index: usize,
+    },
+    /// A file or its contents could not be read or written.
+    Io {
+        /// What was being done, and on which path.
+        context: String,
+        /// The underlying message.
+        message: String,
+    },
+    /// A file was read but does not match what was expected (names, shapes, dtype).
+    Format {
+        /// Which file or source.
+        context: String,
+        /// Every problem found, one per entry.
+        problems: Vec<String>,
+    },
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Error::LengthMismatch {
+                len,
+                shape,
+                expected,
+            } => write!(
+                f,
+                "tensor data has {len} elements but shape {shape:?} needs {expected}"
+            ),
+            Error::NonFinite { context, index } => {
+                write!(f, "{context}: element {index} is not finite")
+            }
+            Error::Io { context, message } => write!(f, "{context}: {message}"),
+            Error::Format { context, problems } => {
+                write!(f, "{context}: {}", problems.join("; "))
+            }
+        }
+    }
+}
+
+impl std::error::Error for Error {}

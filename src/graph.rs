@@ -1,0 +1,438 @@
+//! The tape: [`Graph`] records every operation as a node; [`Var`] is a handle to one node.
+//!
+//! A `Graph` is a `Vec` of nodes in the order they were created. Each node holds its op, the
+//! ids of at most two inputs, and its value, computed eagerly when the node is pushed. Since an
+//! input always exists before the nodes that use it, push order is a topological order, and
+//! [`Var::backward`] is one reverse loop over the tape: no recursion, no sort, no depth limit.
+//!
+//! Gradients live beside the nodes, one optional tensor per node (`None` reads as zeros), so
+//! every node's gradient can be read after `backward`, leaves and intermediates alike.
+//! [`Graph::grad`] runs the same backward rules through a second interpreter that records
+//! them as new nodes, which makes gradients differentiable again.
+
+use crate::chain::{Eager, Recording};
+use crate::float::Float;
+use crate::ops::{self, Op};
+use crate::tensor::Tensor;
+use std::cell::RefCell;
+use std::collections::HashMap;
+use std::fmt;
+
+/// The index of a node on its tape.
+pub(crate) type NodeId = u32;
+
+/// Marks an unused input slot.
+pub(crate) const NONE: NodeId = NodeId::MAX;
+
+/// The most nodes one tape holds (node ids keep their top bit free for the eager
+/// interpreter's scratch handles).
+const MAX_NODES: usize = 1 << 31;
+
+/// One recorded operation.
+pub(crate) struct Node<T> {
+    pub(crate) op: Op<T>,
+    pub(crate) inputs: [NodeId; 2],
+    pub(crate) value: Tensor<T>,
+}
+
+impl<T> Node<T> {
+    /// The ids of the inputs actually used.
+    pub(crate) fn args(&self) -> &[NodeId] {
+        let n = self.inputs.iter().take_while(|&&i| i != NONE).count();
+        &self.inputs[..n]
+    }
+}
+
+/// The storage behind a [`Graph`].
+pub(crate) struct Tape<T> {
+    pub(crate) nodes: Vec<Node<T>>,
+    /// Whether a gradient flows to the node: true for variables and everything computed from
+    /// one, false for constants.
+    pub(crate) requires: Vec<bool>,
+    /// The gradient of the last `backward` per node; `None` reads as zeros.
+    pub(crate) grads: Vec<Option<Tensor<T>>>,
+    /// Scratch values of the eager interpreter, reused from node to node and call to call.
+    pub(crate) scratch: Vec<Option<Tensor<T>>>,
+    /// Names given with [`Var::named`].
+    pub(crate) names: HashMap<NodeId, String>,
+}
+
+impl<T: Float> Tape<T> {
+    fn new() -> Self {
+        Tape {
+            nodes: Vec::new(),
+            requires: Vec::new(),
+            grads: Vec::new(),
+            scratch: Vec::new(),
+            names: HashMap::new(),
+        }
+    }
+
+    /// Pushes a node whose value is already known.
+    #[track_caller]
+    pub(crate) fn push_node(
+        &mut self,
+        op: Op<T>,
+        inputs: [NodeId; 2],
+        value: Tensor<T>,
+        requires: bool,
+    ) -> NodeId {
+        let id = self.nodes.len();
+        if id >= MAX_NODES {
+            too_many_nodes();
+        }
+        self.nodes.push(Node { op, inputs, value });
+        self.requires.push(requires);
+        id as NodeId
+    }
+
+    /// Computes `op` on the values of `args` and pushes the result.
+    #[track_caller]
+    pub(crate) fn record(&mut self, op: Op<T>, args: &[NodeId], target: &[usize]) -> NodeId {
+        let value = {
+            let ins: smallvec::SmallVec<[&Tensor<T>; 2]> =
+                args.iter().map(|&a| &self.nodes[a as usize].value).collect();
+            ops::forward(&op, &ins, target)
+        };
+        let requires = args.iter().any(|&a| self.requires[a as usize]);
+        let mut inputs = [NONE; 2];
+        inputs[..args.len()].copy_from_slice(args);
+        self.push_node(op, inputs, value, requires)
+    }
+}
+
+#[cold]
+#[track_caller]
+fn too_many_nodes() -> ! {
+    panic!("graph: a tape holds at most {MAX_NODES} nodes; clear it between steps")
+}
+
+/// A tape of operations on `f32` or `f64` values.
+///
+/// `Graph::new()` gives an `f64` tape; `Graph::<f32>::default()` an `f32` one. Create leaves
+/// with [`scalar`](Graph::scalar), [`tensor`](Graph::tensor) and
+/// [`constant`](Graph::constant), combine them with operators and methods on [`Var`], and call
+/// [`Var::backward`] on the result.
+///
+/// ```
+/// use tapegrad::Graph;
+/// let g = Graph::new();
+/// let x = g.scalar(3.0);
+/// let y = x * x + 2.0 * x; // y = x² + 2x
+/// y.backward();
+/// assert_eq!(y.item(), 15.0);
+/// assert_eq!(x.grad().item(), 8.0); // dy/dx = 2x + 2
+/// ```
+pub struct Graph<T: Float = f64> {
+    pub(crate) tape: RefCell<Tape<T>>,
+}
+
+impl Graph<f64> {
+    /// An empty `f64` tape. (For `f32`, use `Graph::<f32>::default()`.)
+    pub fn new() -> Self {
+        Self::default()
+    }
+}
+
+impl<T: Float> Default for Graph<T> {
+    fn default() -> Self {
+        Graph {
+            tape: RefCell::new(Tape::new()),
+        }
+    }
+}
+
+impl<T: Float> fmt::Debug for Graph<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Graph<{}>({} nodes)", T::NAME, self.len())
+    }
+}
+
+impl<T: Float> Graph<T> {
+    /// A rank-0 variable leaf holding `x`. Its gradient is filled by `backward`.
+    pub fn scalar(&self, x: T) -> Var<'_, T> {
+        self.leaf(Tensor::scalar(x), true)
+    }
+
+    /// A variable leaf holding `t`. Its gradient is filled by `backward`.
+    pub fn tensor(&self, t: Tensor<T>) -> Var<'_, T> {
+        self.leaf(t, true)
+    }
+
+    /// A constant leaf: no gradient flows into it (its `grad()` reads zeros), and no work is
+    /// spent computing one. Use it for data: inputs, targets, masks.
+    pub fn constant(&self, t: Tensor<T>) -> Var<'_, T> {
+        self.leaf(t, false)
+    }
+
+    fn leaf(&self, t: Tensor<T>, requires: bool) -> Var<'_, T> {
+        let id = self
+            .tape
+            .borrow_mut()
+            .push_node(Op::Leaf, [NONE; 2], t, requires);
+        Var { graph: self, id }
+    }
+
+    /// The number of nodes on the tape.
+    pub fn len(&self) -> usize {
+        self.tape.borrow().nodes.len()
+    }
+
+    /// Whether the tape has no nodes.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Removes every node and keeps the memory for the next step.
+    ///
+    /// It takes `&mut self`, so the borrow checker proves that no [`Var`] of the old tape is
+    /// still alive.
+    pub fn clear(&mut self) {
+        let tape = self.tape.get_mut();
+        tape.nodes.clear();
+        tape.requires.clear();
+        tape.grads.clear();
+        tape.scratch.clear();
+        tape.names.clear();
+    }
+
+    /// The gradients ∂y/∂w for each `w` in `wrt`, as new nodes on this tape.
+    ///
+    /// The backward rules are the ones [`Var::backward`] uses, recorded instead of computed,
+    /// so the results can be differentiated again: `g.grad(g.grad(y, &[x])[0], &[x])` is
+    /// ∂²y/∂x². A `w` that does not reach `y` gets a zero constant of its shape. The gradients
+    /// read by [`Var::grad`] are left as they were.
+    ///
+    /// ```
+    /// use tapegrad::Graph;
+    /// let g = Graph::new();
+    /// let x = g.scalar(2.0);
+    /// let y = x.powi(3); // y = x³
+    /// let dy = g.grad(y, &[x])[0]; // 3x² = 12
+    /// let d2y = g.grad(dy, &[x])[0]; // 6x = 12
+    /// assert_eq!((dy.item(), d2y.item()), (12.0, 12.0));
+    /// ```
+    ///
+    /// # Panics
+    /// When `y` is not one element, or a `Var` comes from another graph.
+    #[track_caller]
+    pub fn grad<'g>(&'g self, y: Var<'g, T>, wrt: &[Var<'g, T>]) -> Vec<Var<'g, T>> {
+        self.check_own("grad", y);
+        for &w in wrt {
+            self.check_own("grad", w);
+        }
+        let mut tape = self.tape.borrow_mut();
+        let shape = tape.nodes[y.id as usize].value.shape().to_vec();
+        if shape.iter().product::<usize>() != 1 {
+            not_one_element("grad", &shape);
+        }
+        let n = y.id as usize + 1;
+        // wants[i]: node i depends on some w, so a gradient must flow through it.
+        let mut wants = vec![false; n];
+        for w in wrt {
+            if (w.id as usize) < n {
+                wants[w.id as usize] = true;
+            }
+        }
+        for i in 0..n {
+            if !wants[i] && tape.requires[i] {
+                wants[i] = tape.nodes[i].args().iter().any(|&a| wants[a as usize]);
+            }
+        }
+        let mut gmap: Vec<Option<NodeId>> = vec![None; n];
+        let seed = tape.push_node(Op::Leaf, [NONE; 2], Tensor::ones(&shape), false);
+        gmap[n - 1] = Some(seed);
+        for id in (0..n).rev() {
+            let Some(up) = gmap[id] else { continue };
+            if !wants[id] || tape.nodes[id].args().is_empty() {
+                continue;
+            }
+            let op = tape.nodes[id].op.clone();
+            let mut c = Recording {
+                tape: &mut tape,
+                gmap: &mut gmap,
+                wants: &wants,
+                id,
+                up,
+            };
+            ops::backward(&op, &mut c);
+        }
+        wrt.iter()
+            .map(|w| {
+                let id = match gmap.get(w.id as usize).copied().flatten() {
+                    Some(id) => id,
+                    None => {
+                        let zeros = Tensor::zeros(tape.nodes[w.id as usize].value.shape());
+                        tape.push_node(Op::Leaf, [NONE; 2], zeros, false)
+                    }
+                };
+                Var { graph: self, id }
+            })
+            .collect()
+    }
+
+    #[track_caller]
+    pub(crate) fn check_own(&self, op: &str, v: Var<'_, T>) {
+        if !std::ptr::eq(self, v.graph) {
+            foreign_var(op, v.id);
+        }
+    }
+
+    /// Records `op` on `args` (all of which must belong to this graph).
+    #[track_caller]
+    pub(crate) fn push<'g>(&'g self, op: Op<T>, args: &[Var<'g, T>], target: &[usize]) -> Var<'g, T> {
+        for &a in args {
+            if !std::ptr::eq(self, a.graph) {
+                mixed_graphs(op.name(), args);
+            }
+        }
+        let ids: smallvec::SmallVec<[NodeId; 2]> = args.iter().map(|a| a.id).collect();
+        let id = self.tape.borrow_mut().record(op, &ids, target);
+        Var { graph: self, id }
+    }
+}
+
+#[cold]
+#[track_caller]
+fn foreign_var(op: &str, id: NodeId) -> ! {
+    panic!("{op}: node {id} belongs to a different graph")
+}
+
+#[cold]
+#[track_caller]
+fn mixed_graphs<T: Float>(op: &str, args: &[Var<'_, T>]) -> ! {
+    let list: Vec<String> = args
+        .iter()
+        .map(|a| format!("node {} of graph {:p}", a.id, a.graph))
+        .collect();
+    panic!("{op}: inputs come from different graphs ({})", list.join(", "))
+}
+
+#[cold]
+#[track_caller]
+fn not_one_element(op: &str, shape: &[usize]) -> ! {
+    panic!(
+        "{op}: the output has shape {shape:?}, but {op} needs a one-element value \
+         (reduce it first, for example with .sum() or .mean())"
+    )
+}
+
+/// A handle to one node of a [`Graph`]: `Copy`, and tied to its graph by the lifetime `'g`.
+///
+/// Operators `+ - * /` and unary `-` combine two `Var`s (broadcasting as NumPy does), or a
+/// `Var` and a plain number on either side.
+#[derive(Clone, Copy)]
+pub struct Var<'g, T: Float = f64> {
+    pub(crate) graph: &'g Graph<T>,
+    pub(crate) id: NodeId,
+}
+
+impl<'g, T: Float> Var<'g, T> {
+    /// The node's position on its tape.
+    pub fn id(self) -> usize {
+        self.id as usize
+    }
+
+    /// The graph this node belongs to.
+    pub fn graph(self) -> &'g Graph<T> {
+        self.graph
+    }
+
+    /// A copy of the node's value.
+    pub fn value(self) -> Tensor<T> {
+        self.graph.tape.borrow().nodes[self.id as usize].value.clone()
+    }
+
+    /// The value of a one-element node.
+    ///
+    /// # Panics
+    /// When the value is not exactly one element.
+    #[track_caller]
+    pub fn item(self) -> T {
+        self.graph.tape.borrow().nodes[self.id as usize].value.item()
+    }
+
+    /// The shape of the node's value.
+    pub fn shape(self) -> Vec<usize> {
+        self.graph.tape.borrow().nodes[self.id as usize]
+            .value
+            .shape()
+            .to_vec()
+    }
+
+    /// ∂out/∂self from the last [`backward`](Var::backward) on this graph, with the shape of
+    /// the value. Zeros when the node does not reach that output, or before any `backward`.
+    pub fn grad(self) -> Tensor<T> {
+        let tape = self.graph.tape.borrow();
+        match tape.grads.get(self.id as usize) {
+            Some(Some(g)) => g.clone(),
+            _ => Tensor::zeros(tape.nodes[self.id as usize].value.shape()),
+        }
+    }
+
+    /// Gives the node a name, shown by traces and exports. Returns `self` for chaining:
+    /// `let w5 = g.scalar(0.40).named("w5");`
+    pub fn named(self, name: &str) -> Self {
+        self.graph
+            .tape
+            .borrow_mut()
+            .names
+            .insert(self.id, name.to_string());
+        self
+    }
+
+    /// The node's name: the one given with [`named`](Var::named), or the op and the node id
+    /// (`"mul#7"`).
+    pub fn name(self) -> String {
+        let tape = self.graph.tape.borrow();
+        match tape.names.get(&self.id) {
+            Some(n) => n.clone(),
+            None => format!("{}#{}", tape.nodes[self.id as usize].op.name(), self.id),
+        }
+    }
+
+    /// Fills in the gradient of this one-element output with respect to every node before it.
+    ///
+    /// One reverse sweep over the tape. Each node's gradient is reset first, so calling it
+    /// twice gives the same gradients, never doubled ones. The output's own gradient reads 1.
+    ///
+    /// # Panics
+    /// When the value is not exactly one element; the message shows its shape.
+    #[track_caller]
+    pub fn backward(self) {
+        let mut guard = self.graph.tape.borrow_mut();
+        let tape = &mut *guard;
+        let out = self.id as usize;
+        let value = &tape.nodes[out].value;
+        if value.len() != 1 {
+            not_one_element("backward", value.shape());
+        }
+        tape.grads.clear();
+        tape.grads.resize(out + 1, None);
+        tape.grads[out] = Some(Tensor::ones(value.shape()));
+        for id in (0..=out).rev() {
+            if tape.grads[id].is_none() {
+                continue;
+            }
+            let node = &tape.nodes[id];
+            if node.args().is_empty() {
+                continue;
+            }
+            let mut c = Eager {
+                nodes: &tape.nodes,
+                requires: &tape.requires,
+                grads: &mut tape.grads,
+                scratch: &mut tape.scratch,
+                id,
+            };
+            ops::backward(&node.op, &mut c);
+            c.scratch.clear();
+        }
+    }
+}
+
+impl<T: Float> fmt::Debug for Var<'_, T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Var({}: {:?})", self.name(), self.value())
+    }
+}

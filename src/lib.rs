@@ -1,0 +1,71 @@
+//! # tapegrad
+//!
+//! Reverse-mode automatic differentiation on a tape, for scalars and tensors.
+//!
+//! A [`Graph`] records every operation as it happens. [`Var::backward`] then fills in the
+//! gradient of **every** node, so leaves, intermediates and the output itself can each be
+//! inspected with [`Var::grad`]. [`Graph::grad`] returns gradients as new nodes, so they can be
+//! differentiated again.
+//!
+//! The tutorial's 2-2-2 network, one neuron written out:
+//!
+//! ```
+//! use tapegrad::Graph;
+//!
+//! let g = Graph::new();
+//! let (i1, i2) = (g.scalar(0.05), g.scalar(0.10));
+//! let (w1, w2, w3, w4) = (g.scalar(0.15), g.scalar(0.20), g.scalar(0.25), g.scalar(0.30));
+//! let (w5, w6, w7, w8) = (g.scalar(0.40), g.scalar(0.45), g.scalar(0.50), g.scalar(0.55));
+//! let (b1, b2) = (g.scalar(0.35), g.scalar(0.60));
+//!
+//! let out_h1 = (w1 * i1 + w2 * i2 + b1).sigmoid();
+//! let out_h2 = (w3 * i1 + w4 * i2 + b1).sigmoid();
+//! let net_o1 = w5 * out_h1 + w6 * out_h2 + b2;
+//! let out_o1 = net_o1.sigmoid();
+//! let out_o2 = (w7 * out_h1 + w8 * out_h2 + b2).sigmoid();
+//! let e_total = 0.5 * (0.01 - out_o1).powi(2) + 0.5 * (0.99 - out_o2).powi(2);
+//! e_total.backward();
+//!
+//! assert!((e_total.item() - 0.29837110876000269).abs() < 1e-15);
+//! assert!((w5.grad().item() - 0.082167040564230779).abs() < 1e-15);
+//! // Every node has its gradient, not only the leaves: ∂E/∂net_o1.
+//! assert!((net_o1.grad().item() - 0.13849856162855697).abs() < 1e-15);
+//! ```
+//!
+//! ## The pieces
+//!
+//! - [`Tensor`]: a shape and row-major data. A scalar is stored inline, so scalar graphs do
+//!   not allocate per node.
+//! - [`Graph`] and [`Var`]: the tape and a `Copy` handle to one of its nodes. Operators
+//!   `+ - * /` broadcast as NumPy does.
+//! - A small set of primitives, each with its forward kernel and one backward rule (see the
+//!   `ops` module docs). The rule serves both `backward()` and the recorded `Graph::grad`.
+//! - Composites (`sigmoid` and the rest) are plain functions of primitives and carry no
+//!   derivative code.
+//! - [`gradcheck`]: the finite-difference checker every op is tested with.
+//!
+//! ## Errors
+//!
+//! Misuse of the API panics at the caller's line with a message that names the op and the
+//! shapes (`matmul: [2, 3] and [4, 5] cannot be multiplied ...`). Bad data from outside
+//! (building a tensor, reading a file) is a `Result` with an [`Error`].
+
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]
+
+mod chain;
+mod error;
+mod float;
+mod graph;
+mod nn;
+mod operators;
+mod ops;
+mod shape;
+mod tensor;
+
+pub mod gradcheck;
+
+pub use error::Error;
+pub use float::Float;
+pub use graph::{Graph, Var};
+pub use tensor::Tensor;

@@ -1,0 +1,54 @@
+//! |x|. d/dx |x| = sign x, with abs'(0) = 0 (the PyTorch and JAX convention).
+
+use crate::chain::Chain;
+use crate::float::Float;
+use crate::graph::Var;
+use crate::ops::Op;
+use crate::tensor::Tensor;
+
+impl<'g, T: Float> Var<'g, T> {
+    /// The absolute value, elementwise. d/dx |x| = sign x, and 0 at x = 0.
+    ///
+    /// ```
+    /// let g = tapegrad::Graph::new();
+    /// let x = g.scalar(-3.0);
+    /// x.abs().backward();
+    /// assert_eq!(x.grad().item(), -1.0);
+    /// ```
+    #[track_caller]
+    pub fn abs(self) -> Self {
+        self.graph.push(Op::Abs, &[self], &[])
+    }
+}
+
+pub(crate) fn forward<T: Float>(x: &Tensor<T>) -> Tensor<T> {
+    x.map(T::abs)
+}
+
+pub(crate) fn backward<T: Float>(c: &mut impl Chain<T>) {
+    let (g, x) = (c.upstream(), c.input(0));
+    let s = c.sign(x);
+    let gx = c.mul(g, s);
+    c.send(0, gx);
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::Graph;
+    use crate::ops::testing::check_unary;
+
+    #[test]
+    fn abs_grad_matches_finite_difference() {
+        // Away from the kink at 0: both signs, no zero.
+        check_unary(|_, v| (v[0] - 0.05).abs(), 0.1, 2.0);
+        check_unary(|_, v| v[0].abs(), -2.0, -0.1);
+    }
+
+    #[test]
+    fn abs_grad_at_zero_is_zero() {
+        let g = Graph::new();
+        let x = g.scalar(0.0);
+        x.abs().backward();
+        assert_eq!(x.grad().item(), 0.0);
+    }
+}

@@ -1,0 +1,52 @@
+//! a + b, broadcasting. ∂/∂a = 1, ∂/∂b = 1, each summed back to its input's shape.
+
+use super::binary;
+use crate::chain::Chain;
+use crate::float::Float;
+use crate::tensor::Tensor;
+
+#[track_caller]
+pub(crate) fn forward<T: Float>(a: &Tensor<T>, b: &Tensor<T>) -> Tensor<T> {
+    binary("add", a, b, |x, y| x + y)
+}
+
+pub(crate) fn backward<T: Float>(c: &mut impl Chain<T>) {
+    let g = c.upstream();
+    for k in 0..2 {
+        if c.needs(k) {
+            let shape = c.shape(c.input(k));
+            let gk = c.sum_to(g, &shape);
+            c.send(k, gk);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::Graph;
+    use crate::ops::testing::check_binary;
+
+    #[test]
+    fn add_grad_matches_finite_difference() {
+        check_binary(|_, v| v[0] + v[1], -2.0, 2.0);
+    }
+
+    #[test]
+    fn reused_node_accumulates_grad() {
+        // b = a + a, c = b + b = 4a, so dc/da = 4.
+        let g = Graph::new();
+        let a = g.scalar(1.5);
+        let b = a + a;
+        let c = b + b;
+        c.backward();
+        assert_eq!(a.grad().item(), 4.0);
+        assert_eq!(b.grad().item(), 2.0);
+    }
+
+    #[test]
+    #[should_panic(expected = "add: shapes [2, 3] and [2] do not broadcast")]
+    fn add_shape_mismatch_panics() {
+        let g = Graph::new();
+        let _ = g.tensor(crate::Tensor::zeros(&[2, 3])) + g.tensor(crate::Tensor::zeros(&[2]));
+    }
+}

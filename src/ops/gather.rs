@@ -1,0 +1,106 @@
+//! Picks one entry per row along an axis: out[…, 0, …] = x[…, index[r], …], where r counts
+//! the rows (all positions of the other axes, row-major). The axis is kept with length 1.
+//! Its adjoint is `scatter`: each picked entry receives its row's gradient, the rest 0.
+
+use super::{check_axis, keepdim, split_at_axis};
+use crate::chain::Chain;
+use crate::float::Float;
+use crate::graph::Var;
+use crate::ops::Op;
+use crate::tensor::Tensor;
+use std::sync::Arc;
+
+impl<'g, T: Float> Var<'g, T> {
+    /// One entry per row along `axis`: for a `[n, c]` value and `axis = 1`, `index` holds n
+    /// class numbers and the result is `[n, 1]` with `out[i] = x[i, index[i]]`.
+    ///
+    /// ```
+    /// use tapegrad::{Graph, Tensor};
+    /// let g = Graph::new();
+    /// let x = g.tensor(Tensor::from_vec(vec![1.0, 2.0, 3.0, 4.0, 5.0, 6.0], &[2, 3]).unwrap());
+    /// let y = x.gather(1, &[2, 0]);
+    /// y.sum().backward();
+    /// assert_eq!(y.value().data(), &[3.0, 4.0]);
+    /// assert_eq!(x.grad().data(), &[0.0, 0.0, 1.0, 1.0, 0.0, 0.0]);
+    /// ```
+    ///
+    /// # Panics
+    /// When `axis` is out of range, `index` does not have one entry per row, or an entry is
+    /// not below the axis length.
+    #[track_caller]
+    pub fn gather(self, axis: usize, index: &[usize]) -> Self {
+        let shape = self.shape();
+        check_axis("gather", axis, &shape);
+        check_index("gather", &shape, axis, index);
+        let op = Op::Gather {
+            axis: axis as u32,
+            index: Arc::new(index.to_vec()),
+        };
+        self.graph.push(op, &[self], &[])
+    }
+}
+
+/// Panics unless `index` has one entry per row of `shape` along `axis`, each in range.
+#[track_caller]
+pub(crate) fn check_index(op: &str, shape: &[usize], axis: usize, index: &[usize]) {
+    let (pre, len, post) = split_at_axis(shape, axis);
+    if index.len() != pre * post {
+        index_panic(&format!(
+            "{op}: index has {} entries but shape {shape:?} has {} rows along axis {axis}",
+            index.len(),
+            pre * post
+        ));
+    }
+    if let Some((r, &i)) = index.iter().enumerate().find(|&(_, &i)| i >= len) {
+        index_panic(&format!(
+            "{op}: index {i} at position {r} is out of range for axis {axis} of length {len} (shape {shape:?})"
+        ));
+    }
+}
+
+#[cold]
+#[track_caller]
+fn index_panic(msg: &str) -> ! {
+    panic!("{msg}")
+}
+
+pub(crate) fn forward<T: Float>(x: &Tensor<T>, axis: usize, index: &[usize]) -> Tensor<T> {
+    let (_, len, post) = split_at_axis(x.shape(), axis);
+    let d = x.data();
+    let data = index
+        .iter()
+        .enumerate()
+        .map(|(r, &j)| d[((r / post) * len + j) * post + r % post])
+        .collect();
+    Tensor::from_parts(keepdim(x.shape(), axis), data)
+}
+
+pub(crate) fn backward<T: Float>(c: &mut impl Chain<T>, axis: u32, index: &Arc<Vec<usize>>) {
+    let g = c.upstream();
+    let shape = c.shape(c.input(0));
+    let gx = c.scatter(g, axis, index.clone(), &shape);
+    c.send(0, gx);
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::ops::testing::{check, draw};
+    use crate::{Graph, Tensor};
+
+    #[test]
+    fn gather_grad_matches_finite_difference() {
+        check(|_, v| v[0].gather(0, &[2]).exp(), &[draw(&[3], -1.0, 1.0, 1)]);
+        let x = draw(&[2, 3], -1.0, 1.0, 2);
+        check(|_, v| v[0].gather(1, &[2, 0]).exp(), &[x.clone()]);
+        check(|_, v| v[0].gather(0, &[1, 0, 1]).exp(), &[x]);
+        // Rank 0 through a reshape (a scalar has no axis to gather along).
+        check(|_, v| v[0].reshape(&[1]).gather(0, &[0]).exp(), &[draw(&[], -1.0, 1.0, 3)]);
+    }
+
+    #[test]
+    #[should_panic(expected = "gather: index 3 at position 1 is out of range for axis 1 of length 3")]
+    fn gather_out_of_range_panics() {
+        let g = Graph::new();
+        let _ = g.tensor(Tensor::zeros(&[2, 3])).gather(1, &[0, 3]);
+    }
+}

@@ -1,0 +1,88 @@
+//! The one-hot of the arg-max along an axis: 1 at the largest entry, 0 elsewhere. Ties go to
+//! the first index. Piecewise constant, so its gradient is 0: nothing flows back. It is also
+//! the mask through which `max` routes its gradient.
+
+use super::{check_axis, split_at_axis};
+use crate::float::Float;
+use crate::graph::Var;
+use crate::ops::Op;
+use crate::tensor::Tensor;
+
+impl<'g, T: Float> Var<'g, T> {
+    /// The one-hot of the arg-max along `axis` (ties to the first index; a NaN counts as the
+    /// largest). Its gradient is 0 everywhere.
+    ///
+    /// ```
+    /// use tapegrad::{Graph, Tensor};
+    /// let g = Graph::new();
+    /// let x = g.tensor(Tensor::from_vec(vec![1.0, 3.0, 3.0, 0.5, 0.2, 0.1], &[2, 3]).unwrap());
+    /// assert_eq!(x.hardmax(1).value().data(), &[0.0, 1.0, 0.0, 1.0, 0.0, 0.0]);
+    /// ```
+    ///
+    /// # Panics
+    /// When `axis` is not an axis of the value.
+    #[track_caller]
+    pub fn hardmax(self, axis: usize) -> Self {
+        check_axis("hardmax", axis, &self.shape());
+        self.graph.push(Op::Hardmax(axis as u32), &[self], &[])
+    }
+}
+
+/// The position of the first maximum along `axis` for each row (`pre × post` of them); a NaN
+/// beats any number.
+pub(crate) fn argmax<T: Float>(x: &Tensor<T>, axis: usize) -> Vec<usize> {
+    let (pre, len, post) = split_at_axis(x.shape(), axis);
+    let d = x.data();
+    let mut out = Vec::with_capacity(pre * post);
+    for p in 0..pre {
+        for q in 0..post {
+            let at = |j: usize| d[(p * len + j) * post + q];
+            let mut best = 0;
+            for j in 1..len {
+                let (v, b) = (at(j), at(best));
+                if !b.is_nan() && (v > b || v.is_nan()) {
+                    best = j;
+                }
+            }
+            out.push(best);
+        }
+    }
+    out
+}
+
+pub(crate) fn forward<T: Float>(x: &Tensor<T>, axis: usize) -> Tensor<T> {
+    let (_, len, post) = split_at_axis(x.shape(), axis);
+    let mut out = Tensor::zeros(x.shape());
+    let data = out.data_mut();
+    for (r, j) in argmax(x, axis).into_iter().enumerate() {
+        let (p, q) = (r / post, r % post);
+        data[(p * len + j) * post + q] = T::ONE;
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::ops::testing::{RANKS, check, draw};
+    use crate::{Graph, Tensor};
+
+    #[test]
+    fn hardmax_grad_is_zero_and_matches_finite_difference() {
+        // Away from ties hardmax is locally constant, so the difference quotient is 0 too;
+        // multiplying by x makes the check non-trivial.
+        for (k, shape) in RANKS.iter().enumerate().skip(1) {
+            check(|_, v| v[0].hardmax(0) * v[0], &[draw(shape, -2.0, 2.0, k as u64)]);
+        }
+        check(|_, v| v[0].reshape(&[1]).hardmax(0) * v[0], &[draw(&[], -2.0, 2.0, 0)]);
+    }
+
+    #[test]
+    fn hardmax_ties_go_to_the_first_index() {
+        let g = Graph::new();
+        let x = g.tensor(Tensor::from_vec(vec![2.0, 5.0, 5.0, 1.0], &[4]).unwrap());
+        let h = x.hardmax(0);
+        (h * x).sum().backward();
+        assert_eq!(h.value().data(), &[0.0, 1.0, 0.0, 0.0]);
+        assert_eq!(x.grad().data(), &[0.0, 1.0, 0.0, 0.0]);
+    }
+}

@@ -1,0 +1,52 @@
+//! ln x. d/dx ln x = 1/x. ln 0 = −∞ and ln of a negative number is NaN, as IEEE says.
+
+use crate::chain::Chain;
+use crate::float::Float;
+use crate::graph::Var;
+use crate::ops::Op;
+use crate::tensor::Tensor;
+
+impl<'g, T: Float> Var<'g, T> {
+    /// The natural logarithm, elementwise. d/dx ln x = 1/x.
+    ///
+    /// ```
+    /// let g = tapegrad::Graph::new();
+    /// let x = g.scalar(2.0);
+    /// x.ln().backward();
+    /// assert_eq!(x.grad().item(), 0.5);
+    /// ```
+    #[track_caller]
+    pub fn ln(self) -> Self {
+        self.graph.push(Op::Ln, &[self], &[])
+    }
+}
+
+pub(crate) fn forward<T: Float>(x: &Tensor<T>) -> Tensor<T> {
+    x.map(T::ln)
+}
+
+pub(crate) fn backward<T: Float>(c: &mut impl Chain<T>) {
+    let (g, x) = (c.upstream(), c.input(0));
+    let gx = c.div(g, x);
+    c.send(0, gx);
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::Graph;
+    use crate::ops::testing::check_unary;
+
+    #[test]
+    fn ln_grad_matches_finite_difference() {
+        check_unary(|_, v| v[0].ln(), 0.2, 3.0);
+    }
+
+    #[test]
+    fn ln_literal() {
+        // d/dx ln(x²) = 2/x = 0.5 at x = 4.
+        let g = Graph::new();
+        let x = g.scalar(4.0);
+        (x * x).ln().backward();
+        assert_eq!(x.grad().item(), 0.5);
+    }
+}

@@ -1,0 +1,54 @@
+//! ln(1 + x), accurate when x is tiny. d/dx ln(1 + x) = 1/(1 + x).
+
+use crate::chain::Chain;
+use crate::float::Float;
+use crate::graph::Var;
+use crate::ops::Op;
+use crate::tensor::Tensor;
+
+impl<'g, T: Float> Var<'g, T> {
+    /// ln(1 + x) elementwise, without the rounding of `(1 + x).ln()` for tiny x.
+    /// d/dx = 1/(1 + x).
+    ///
+    /// ```
+    /// let g = tapegrad::Graph::new();
+    /// let x = g.scalar(1e-20);
+    /// assert_eq!(x.ln_1p().item(), 1e-20); // (1 + x).ln() would give 0
+    /// ```
+    #[track_caller]
+    pub fn ln_1p(self) -> Self {
+        self.graph.push(Op::Ln1p, &[self], &[])
+    }
+}
+
+pub(crate) fn forward<T: Float>(x: &Tensor<T>) -> Tensor<T> {
+    x.map(T::ln_1p)
+}
+
+pub(crate) fn backward<T: Float>(c: &mut impl Chain<T>) {
+    let (g, x) = (c.upstream(), c.input(0));
+    let one_plus_x = c.shift(x, T::ONE);
+    let gx = c.div(g, one_plus_x);
+    c.send(0, gx);
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::Graph;
+    use crate::ops::testing::check_unary;
+
+    #[test]
+    fn ln_1p_grad_matches_finite_difference() {
+        check_unary(|_, v| v[0].ln_1p(), -0.5, 3.0);
+    }
+
+    #[test]
+    fn ln_1p_literal() {
+        // d/dx ln(1 + x) at x = 1 is 1/2.
+        let g = Graph::new();
+        let x = g.scalar(1.0);
+        let y = x.ln_1p();
+        y.backward();
+        assert_eq!((y.item(), x.grad().item()), (2.0f64.ln(), 0.5));
+    }
+}

@@ -1,0 +1,128 @@
+//! op(A)·op(B) for 2-D A and B, where op transposes when asked. The transposes are passed to
+//! the GEMM kernel as strides and never copied.
+//!
+//! For C = A·B with upstream G: ∂/∂A = G·Bᵀ and ∂/∂B = Aᵀ·G. With transposes:
+//! - A not transposed: dA = G·op(B)ᵀ;  A transposed: dA = op(B)·Gᵀ.
+//! - B not transposed: dB = op(A)ᵀ·G;  B transposed: dB = Gᵀ·op(A).
+//!
+//! Every case is again a matmul with transpose flags, so the rule is closed under itself and
+//! the recorded path needs nothing else.
+
+use crate::chain::Chain;
+use crate::float::Float;
+use crate::graph::Var;
+use crate::ops::Op;
+use crate::tensor::Tensor;
+use ndarray::{ArrayView2, ArrayViewMut2};
+
+impl<'g, T: Float> Var<'g, T> {
+    /// The matrix product of two 2-D values: `[m, k] · [k, n] → [m, n]`.
+    /// ∂/∂A = G·Bᵀ, ∂/∂B = Aᵀ·G.
+    ///
+    /// ```
+    /// use tapegrad::{Graph, Tensor};
+    /// let g = Graph::new();
+    /// let a = g.tensor(Tensor::from_vec(vec![1.0, 2.0], &[1, 2]).unwrap());
+    /// let b = g.tensor(Tensor::from_vec(vec![3.0, 4.0], &[2, 1]).unwrap());
+    /// let c = a.matmul(b);
+    /// c.backward();
+    /// assert_eq!(c.item(), 11.0);
+    /// assert_eq!(a.grad().data(), &[3.0, 4.0]);
+    /// ```
+    ///
+    /// # Panics
+    /// When either value is not 2-D or the inner lengths differ; the message shows both
+    /// shapes.
+    #[track_caller]
+    pub fn matmul(self, other: Self) -> Self {
+        self.graph.push(Op::MatMul { ta: false, tb: false }, &[self, other], &[])
+    }
+}
+
+/// (rows, cols) of op(x).
+#[track_caller]
+fn dims<T: Float>(x: &Tensor<T>, t: bool, a: &Tensor<T>, b: &Tensor<T>) -> (usize, usize) {
+    match *x.shape() {
+        [r, c] if t => (c, r),
+        [r, c] => (r, c),
+        _ => matmul_panic(a.shape(), b.shape()),
+    }
+}
+
+#[cold]
+#[track_caller]
+fn matmul_panic(a: &[usize], b: &[usize]) -> ! {
+    panic!("matmul: {a:?} and {b:?} cannot be multiplied (need m×k · k×n, both 2-D)")
+}
+
+#[track_caller]
+pub(crate) fn forward<T: Float>(a: &Tensor<T>, ta: bool, b: &Tensor<T>, tb: bool) -> Tensor<T> {
+    let (m, k) = dims(a, ta, a, b);
+    let (k2, n) = dims(b, tb, a, b);
+    if k != k2 {
+        matmul_panic(a.shape(), b.shape());
+    }
+    let mut out = vec![T::ZERO; m * n];
+    if k > 0 {
+        let mut c = ArrayViewMut2::from_shape((m, n), &mut out).expect("shape fits data");
+        ndarray::linalg::general_mat_mul(T::ONE, &view(a, ta), &view(b, tb), T::ZERO, &mut c);
+    }
+    Tensor::from_parts(smallvec::smallvec![m, n], out)
+}
+
+/// A 2-D view of `x`, transposed by swapping strides when `t` is set.
+fn view<T: Float>(x: &Tensor<T>, t: bool) -> ArrayView2<'_, T> {
+    let s = x.shape();
+    let v = ArrayView2::from_shape((s[0], s[1]), x.data()).expect("shape fits data");
+    if t { v.reversed_axes() } else { v }
+}
+
+pub(crate) fn backward<T: Float>(c: &mut impl Chain<T>, ta: bool, tb: bool) {
+    let (a, b, g) = (c.input(0), c.input(1), c.upstream());
+    if c.needs(0) {
+        let da = if ta { c.matmul(b, tb, g, true) } else { c.matmul(g, false, b, !tb) };
+        c.send(0, da);
+    }
+    if c.needs(1) {
+        let db = if tb { c.matmul(g, true, a, ta) } else { c.matmul(a, !ta, g, false) };
+        c.send(1, db);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::ops::testing::{check, draw};
+    use crate::{Graph, Tensor};
+
+    #[test]
+    fn matmul_grad_matches_finite_difference() {
+        for (m, k, n) in [(1, 1, 1), (2, 3, 4), (3, 1, 2)] {
+            check(|_, v| v[0].matmul(v[1]), &[draw(&[m, k], -1.0, 1.0, 1), draw(&[k, n], -1.0, 1.0, 2)]);
+        }
+        // Transposed operands (recorded as strides) in both positions.
+        check(
+            |_, v| v[0].transpose().matmul(v[1].transpose()).tanh(),
+            &[draw(&[3, 2], -1.0, 1.0, 3), draw(&[4, 3], -1.0, 1.0, 4)],
+        );
+    }
+
+    #[test]
+    fn matmul_literal() {
+        // [[1,2],[3,4]]·[[5],[6]] = [[17],[39]]; dΣ/dA = 1·Bᵀ per row; dΣ/dB = column sums of A.
+        let g = Graph::new();
+        let a = g.tensor(Tensor::from_vec(vec![1.0, 2.0, 3.0, 4.0], &[2, 2]).unwrap());
+        let b = g.tensor(Tensor::from_vec(vec![5.0, 6.0], &[2, 1]).unwrap());
+        let c = a.matmul(b);
+        c.sum().backward();
+        assert_eq!(c.value().data(), &[17.0, 39.0]);
+        assert_eq!(a.grad().data(), &[5.0, 6.0, 5.0, 6.0]);
+        assert_eq!(b.grad().data(), &[4.0, 6.0]);
+    }
+
+    #[test]
+    #[should_panic(expected = "matmul: [2, 3] and [4, 5] cannot be multiplied")]
+    fn matmul_shape_mismatch_panics() {
+        let g = Graph::new();
+        let _ = g.tensor(Tensor::zeros(&[2, 3])).matmul(g.tensor(Tensor::zeros(&[4, 5])));
+    }
+}

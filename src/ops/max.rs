@@ -1,0 +1,85 @@
+//! The maximum along an axis, keeping the axis with length 1. The gradient goes to the first
+//! arg-max of each row only (a subgradient; PyTorch's `max(dim)` does the same, while
+//! `amax` and JAX split it evenly among ties): ∂/∂x = hardmax(x) · broadcast(G).
+
+use super::{check_axis, keepdim, split_at_axis};
+use crate::chain::Chain;
+use crate::float::Float;
+use crate::graph::Var;
+use crate::ops::Op;
+use crate::tensor::Tensor;
+
+impl<'g, T: Float> Var<'g, T> {
+    /// The maximum along `axis`, keeping it with length 1: `[2, 3].max_keepdim(1) → [2, 1]`.
+    /// NaN propagates. The gradient flows to the first arg-max of each row.
+    ///
+    /// ```
+    /// use tapegrad::{Graph, Tensor};
+    /// let g = Graph::new();
+    /// let x = g.tensor(Tensor::from_vec(vec![1.0, 4.0, 4.0], &[3]).unwrap());
+    /// let m = x.max_keepdim(0);
+    /// m.sum().backward();
+    /// assert_eq!(m.value().data(), &[4.0]);
+    /// assert_eq!(x.grad().data(), &[0.0, 1.0, 0.0]); // ties: the first index
+    /// ```
+    ///
+    /// # Panics
+    /// When `axis` is not an axis of the value.
+    #[track_caller]
+    pub fn max_keepdim(self, axis: usize) -> Self {
+        check_axis("max_keepdim", axis, &self.shape());
+        self.graph.push(Op::Max(axis as u32), &[self], &[])
+    }
+}
+
+pub(crate) fn forward<T: Float>(x: &Tensor<T>, axis: usize) -> Tensor<T> {
+    let (_, len, post) = split_at_axis(x.shape(), axis);
+    let d = x.data();
+    let data = super::hardmax::argmax(x, axis)
+        .into_iter()
+        .enumerate()
+        .map(|(r, j)| d[((r / post) * len + j) * post + r % post])
+        .collect();
+    Tensor::from_parts(keepdim(x.shape(), axis), data)
+}
+
+pub(crate) fn backward<T: Float>(c: &mut impl Chain<T>, axis: usize) {
+    let (x, g) = (c.input(0), c.upstream());
+    let shape = c.shape(x);
+    let mask = c.hardmax(x, axis);
+    let gb = c.broadcast_to(g, &shape);
+    let gx = c.mul(gb, mask);
+    c.send(0, gx);
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::ops::testing::{check, draw};
+    use crate::{Graph, Tensor};
+
+    #[test]
+    fn max_grad_matches_finite_difference() {
+        check(|_, v| v[0].reshape(&[1]).max_keepdim(0).exp(), &[draw(&[], -1.0, 1.0, 1)]);
+        check(|_, v| v[0].max_keepdim(0).exp(), &[draw(&[4], -1.0, 1.0, 2)]);
+        let x = draw(&[2, 3], -1.0, 1.0, 3);
+        check(|_, v| v[0].max_keepdim(0).exp(), &[x.clone()]);
+        check(|_, v| v[0].max_keepdim(1).exp(), &[x]);
+    }
+
+    #[test]
+    fn max_literal() {
+        let g = Graph::new();
+        let x = g.tensor(Tensor::from_vec(vec![1.0, 5.0, 2.0, 7.0, 3.0, 0.0], &[2, 3]).unwrap());
+        let m = x.max_keepdim(1);
+        (m * 2.0).sum().backward();
+        assert_eq!(m.value().data(), &[5.0, 7.0]);
+        assert_eq!(x.grad().data(), &[0.0, 2.0, 0.0, 2.0, 0.0, 0.0]);
+    }
+
+    #[test]
+    fn max_propagates_nan() {
+        let g = Graph::new();
+        let x = g.tensor(Tensor::from_vec(vec![1.0, f64::NAN, 2.0], &[3]).unwrap());
+        assert!(x.max_keepdim(0).item().is_nan());
+    }
+}

@@ -1,0 +1,52 @@
+//! a · b elementwise, broadcasting. ∂/∂a = b, ∂/∂b = a, each summed back to its input's shape.
+
+use super::binary;
+use crate::chain::Chain;
+use crate::float::Float;
+use crate::tensor::Tensor;
+
+#[track_caller]
+pub(crate) fn forward<T: Float>(a: &Tensor<T>, b: &Tensor<T>) -> Tensor<T> {
+    binary("mul", a, b, |x, y| x * y)
+}
+
+pub(crate) fn backward<T: Float>(c: &mut impl Chain<T>) {
+    let (a, b, g) = (c.input(0), c.input(1), c.upstream());
+    if c.needs(0) {
+        let shape = c.shape(a);
+        let ga = c.mul(g, b);
+        let ga = c.sum_to(ga, &shape);
+        c.send(0, ga);
+    }
+    if c.needs(1) {
+        let shape = c.shape(b);
+        let gb = c.mul(g, a);
+        let gb = c.sum_to(gb, &shape);
+        c.send(1, gb);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::ops::testing::check_binary;
+    use crate::{Graph, Tensor};
+
+    #[test]
+    fn mul_grad_matches_finite_difference() {
+        check_binary(|_, v| v[0] * v[1], -2.0, 2.0);
+    }
+
+    #[test]
+    fn mul_broadcast_sums_back_to_each_shape() {
+        // y = Σ a[i]·b[j] over a [3,1] × [1,2] grid: dy/da[i] = Σ b = 3, dy/db[j] = Σ a = 6.
+        let g = Graph::new();
+        let a = g.tensor(Tensor::from_vec(vec![1.0, 2.0, 3.0], &[3, 1]).unwrap());
+        let b = g.tensor(Tensor::from_vec(vec![1.0, 2.0], &[1, 2]).unwrap());
+        let y = (a * b).sum();
+        y.backward();
+        assert_eq!(y.item(), 18.0);
+        assert_eq!(a.grad().data(), &[3.0, 3.0, 3.0]);
+        assert_eq!(b.grad().data(), &[6.0, 6.0]);
+        assert_eq!(a.grad().shape(), &[3, 1]);
+    }
+}

@@ -1,0 +1,60 @@
+//! xᵖ for a real constant p. d/dx xᵖ = p·xᵖ⁻¹, and exactly 0 for p = 0.
+
+use crate::chain::Chain;
+use crate::float::Float;
+use crate::graph::Var;
+use crate::ops::Op;
+use crate::tensor::Tensor;
+
+impl<'g, T: Float> Var<'g, T> {
+    /// xᵖ elementwise for a real constant p. d/dx xᵖ = p·xᵖ⁻¹. Negative x with a
+    /// non-integer p gives NaN, as IEEE says.
+    ///
+    /// ```
+    /// let g = tapegrad::Graph::new();
+    /// let x = g.scalar(4.0);
+    /// x.powf(1.5).backward();
+    /// assert_eq!(x.grad().item(), 3.0); // 1.5·4^0.5
+    /// ```
+    #[track_caller]
+    pub fn powf(self, p: T) -> Self {
+        self.graph.push(Op::PowF(p), &[self], &[])
+    }
+}
+
+pub(crate) fn forward<T: Float>(x: &Tensor<T>, p: T) -> Tensor<T> {
+    x.map(|v| v.powf(p))
+}
+
+pub(crate) fn backward<T: Float>(c: &mut impl Chain<T>, p: T) {
+    if p == T::ZERO {
+        return; // x⁰ is constant.
+    }
+    let (g, x) = (c.upstream(), c.input(0));
+    let q = c.powf(x, p - T::ONE);
+    let pq = c.scale(q, p);
+    let gx = c.mul(g, pq);
+    c.send(0, gx);
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::Graph;
+    use crate::ops::testing::check_unary;
+
+    #[test]
+    fn powf_grad_matches_finite_difference() {
+        for p in [-1.5, 0.5, 2.7] {
+            check_unary(move |_, v| v[0].powf(p), 0.3, 2.0);
+        }
+    }
+
+    #[test]
+    fn powf_zero_exponent_has_zero_grad() {
+        let g = Graph::new();
+        let x = g.scalar(0.0);
+        let y = x.powf(0.0);
+        y.backward();
+        assert_eq!((y.item(), x.grad().item()), (1.0, 0.0));
+    }
+}

@@ -1,0 +1,69 @@
+//! xⁿ for an integer n. d/dx xⁿ = n·xⁿ⁻¹, and exactly 0 for n = 0 (so d(x⁰)/dx = 0 even at
+//! x = 0, where n·xⁿ⁻¹ would be 0·∞).
+
+use crate::chain::Chain;
+use crate::float::Float;
+use crate::graph::Var;
+use crate::ops::Op;
+use crate::tensor::Tensor;
+
+impl<'g, T: Float> Var<'g, T> {
+    /// xⁿ elementwise for an integer n. d/dx xⁿ = n·xⁿ⁻¹.
+    ///
+    /// ```
+    /// let g = tapegrad::Graph::new();
+    /// let x = g.scalar(3.0);
+    /// x.powi(2).backward();
+    /// assert_eq!(x.grad().item(), 6.0);
+    /// ```
+    #[track_caller]
+    pub fn powi(self, n: i32) -> Self {
+        self.graph.push(Op::PowI(n), &[self], &[])
+    }
+}
+
+pub(crate) fn forward<T: Float>(x: &Tensor<T>, n: i32) -> Tensor<T> {
+    match n {
+        2 => x.map(|v| v * v),
+        _ => x.map(|v| v.powi(n)),
+    }
+}
+
+pub(crate) fn backward<T: Float>(c: &mut impl Chain<T>, n: i32) {
+    if n == 0 {
+        return; // x⁰ is constant.
+    }
+    let (g, x) = (c.upstream(), c.input(0));
+    let d = if n == 1 {
+        g
+    } else {
+        let p = c.powi(x, n - 1);
+        let np = c.scale(p, T::from_f64(n as f64));
+        c.mul(g, np)
+    };
+    c.send(0, d);
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::Graph;
+    use crate::ops::testing::check_unary;
+
+    #[test]
+    fn powi_grad_matches_finite_difference() {
+        for n in [-2, 1, 2, 3] {
+            check_unary(move |_, v| v[0].powi(n), 0.3, 2.0);
+        }
+        check_unary(|_, v| v[0].powi(3), -2.0, 2.0);
+    }
+
+    #[test]
+    fn powi_edge_derivatives_at_zero() {
+        let g = Graph::new();
+        let x = g.scalar(0.0);
+        x.powi(0).backward(); // d(x⁰)/dx = 0
+        assert_eq!(x.grad().item(), 0.0);
+        x.powi(2).backward(); // d(x²)/dx at 0 = 0
+        assert_eq!(x.grad().item(), 0.0);
+    }
+}

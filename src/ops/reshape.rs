@@ -1,0 +1,70 @@
+//! The same elements under another shape. The gradient is reshaped back.
+
+use crate::chain::Chain;
+use crate::float::Float;
+use crate::graph::Var;
+use crate::ops::Op;
+use crate::tensor::Tensor;
+
+impl<'g, T: Float> Var<'g, T> {
+    /// The same elements in row-major order under `shape`, which must hold as many.
+    ///
+    /// # Panics
+    /// When the element counts differ; the message shows both shapes.
+    #[track_caller]
+    pub fn reshape(self, shape: &[usize]) -> Self {
+        self.graph.push(Op::Reshape, &[self], shape)
+    }
+}
+
+#[track_caller]
+pub(crate) fn forward<T: Float>(x: &Tensor<T>, shape: &[usize]) -> Tensor<T> {
+    let n: usize = shape.iter().product();
+    if n != x.len() {
+        reshape_panic(x.shape(), x.len(), shape, n);
+    }
+    x.clone().with_shape(shape)
+}
+
+#[cold]
+#[track_caller]
+fn reshape_panic(from: &[usize], n: usize, to: &[usize], m: usize) -> ! {
+    panic!("reshape: cannot reshape {from:?} ({n} elements) to {to:?} ({m} elements)")
+}
+
+pub(crate) fn backward<T: Float>(c: &mut impl Chain<T>) {
+    let g = c.upstream();
+    let shape = c.shape(c.input(0));
+    let gx = c.reshape(g, &shape);
+    c.send(0, gx);
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::ops::testing::{check, draw};
+    use crate::{Graph, Tensor};
+
+    #[test]
+    fn reshape_grad_matches_finite_difference() {
+        check(|_, v| v[0].reshape(&[1, 1]).exp(), &[draw(&[], -1.0, 1.0, 1)]);
+        check(|_, v| v[0].reshape(&[3, 1]).exp(), &[draw(&[3], -1.0, 1.0, 2)]);
+        check(|_, v| v[0].reshape(&[3, 2]).exp(), &[draw(&[2, 3], -1.0, 1.0, 3)]);
+    }
+
+    #[test]
+    fn reshape_literal() {
+        let g = Graph::new();
+        let x = g.tensor(Tensor::from_vec(vec![1.0, 2.0, 3.0, 4.0], &[2, 2]).unwrap());
+        let y = x.reshape(&[4]) * g.constant(Tensor::from_vec(vec![1.0, 2.0, 3.0, 4.0], &[4]).unwrap());
+        y.sum().backward();
+        assert_eq!(x.grad().shape(), &[2, 2]);
+        assert_eq!(x.grad().data(), &[1.0, 2.0, 3.0, 4.0]);
+    }
+
+    #[test]
+    #[should_panic(expected = "reshape: cannot reshape [2, 3] (6 elements) to [4] (4 elements)")]
+    fn reshape_to_other_count_panics() {
+        let g = Graph::new();
+        let _ = g.tensor(Tensor::zeros(&[2, 3])).reshape(&[4]);
+    }
+}

@@ -1,0 +1,50 @@
+//! sign x ∈ {−1, 0, 1}. Piecewise constant, so its gradient is 0 everywhere (by convention
+//! also at 0, where it jumps). The perceptron's activation, and the derivative of `abs`.
+
+use crate::float::Float;
+use crate::graph::Var;
+use crate::ops::Op;
+use crate::tensor::Tensor;
+
+impl<'g, T: Float> Var<'g, T> {
+    /// sign x elementwise: −1, 0 or 1 (sign(0) = 0, sign(NaN) = NaN). Its gradient is 0
+    /// everywhere: nothing flows back through it.
+    ///
+    /// ```
+    /// let g = tapegrad::Graph::new();
+    /// let x = g.scalar(-2.5);
+    /// let y = x.sign();
+    /// y.backward();
+    /// assert_eq!((y.item(), x.grad().item()), (-1.0, 0.0));
+    /// ```
+    #[track_caller]
+    pub fn sign(self) -> Self {
+        self.graph.push(Op::Sign, &[self], &[])
+    }
+}
+
+pub(crate) fn forward<T: Float>(x: &Tensor<T>) -> Tensor<T> {
+    x.map(T::sign)
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::ops::testing::{RANKS, check, draw};
+    use crate::{Graph, Tensor};
+
+    #[test]
+    fn sign_grad_is_zero_and_matches_finite_difference() {
+        // Away from 0, sign is locally constant: the difference quotient is 0 too.
+        for (k, shape) in RANKS.iter().enumerate() {
+            check(|_, v| v[0].sign() * v[0], &[draw(shape, 0.2, 2.0, k as u64)]);
+        }
+    }
+
+    #[test]
+    fn sign_values() {
+        let g = Graph::new();
+        let x = g.tensor(Tensor::from_vec(vec![-3.0, -0.0, 0.0, 2.0], &[4]).unwrap());
+        assert_eq!(x.sign().value().data(), &[-1.0, 0.0, 0.0, 1.0]);
+        assert!(g.scalar(f64::NAN).sign().item().is_nan());
+    }
+}

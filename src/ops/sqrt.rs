@@ -1,0 +1,52 @@
+//! √x. d/dx √x = 1/(2√x): the rule reuses the output. sqrt'(0) = +∞, as in PyTorch and JAX.
+
+use crate::chain::Chain;
+use crate::float::Float;
+use crate::graph::Var;
+use crate::ops::Op;
+use crate::tensor::Tensor;
+
+impl<'g, T: Float> Var<'g, T> {
+    /// The square root, elementwise. d/dx √x = 1/(2√x); +∞ at 0.
+    ///
+    /// ```
+    /// let g = tapegrad::Graph::new();
+    /// let x = g.scalar(4.0);
+    /// x.sqrt().backward();
+    /// assert_eq!(x.grad().item(), 0.25);
+    /// ```
+    #[track_caller]
+    pub fn sqrt(self) -> Self {
+        self.graph.push(Op::Sqrt, &[self], &[])
+    }
+}
+
+pub(crate) fn forward<T: Float>(x: &Tensor<T>) -> Tensor<T> {
+    x.map(T::sqrt)
+}
+
+pub(crate) fn backward<T: Float>(c: &mut impl Chain<T>) {
+    let (g, y) = (c.upstream(), c.output());
+    let two_y = c.scale(y, T::ONE + T::ONE);
+    let gx = c.div(g, two_y);
+    c.send(0, gx);
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::Graph;
+    use crate::ops::testing::check_unary;
+
+    #[test]
+    fn sqrt_grad_matches_finite_difference() {
+        check_unary(|_, v| v[0].sqrt(), 0.2, 3.0);
+    }
+
+    #[test]
+    fn sqrt_grad_at_zero_is_plus_infinity() {
+        let g = Graph::new();
+        let x = g.scalar(0.0);
+        x.sqrt().backward();
+        assert_eq!(x.grad().item(), f64::INFINITY);
+    }
+}

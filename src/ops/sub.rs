@@ -1,0 +1,47 @@
+//! a − b, broadcasting. ∂/∂a = 1, ∂/∂b = −1, each summed back to its input's shape.
+
+use super::binary;
+use crate::chain::Chain;
+use crate::float::Float;
+use crate::tensor::Tensor;
+
+#[track_caller]
+pub(crate) fn forward<T: Float>(a: &Tensor<T>, b: &Tensor<T>) -> Tensor<T> {
+    binary("sub", a, b, |x, y| x - y)
+}
+
+pub(crate) fn backward<T: Float>(c: &mut impl Chain<T>) {
+    let g = c.upstream();
+    if c.needs(0) {
+        let shape = c.shape(c.input(0));
+        let ga = c.sum_to(g, &shape);
+        c.send(0, ga);
+    }
+    if c.needs(1) {
+        let shape = c.shape(c.input(1));
+        let gb = c.sum_to(g, &shape);
+        let gb = c.neg(gb);
+        c.send(1, gb);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::Graph;
+    use crate::ops::testing::check_binary;
+
+    #[test]
+    fn sub_grad_matches_finite_difference() {
+        check_binary(|_, v| v[0] - v[1], -2.0, 2.0);
+    }
+
+    #[test]
+    fn sub_literal() {
+        // y = a − 3b: dy/da = 1, dy/db = −3.
+        let g = Graph::new();
+        let (a, b) = (g.scalar(2.0), g.scalar(5.0));
+        let y = a - b - b - b;
+        y.backward();
+        assert_eq!((y.item(), a.grad().item(), b.grad().item()), (-13.0, 1.0, -3.0));
+    }
+}

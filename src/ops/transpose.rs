@@ -1,0 +1,72 @@
+//! The transpose of a 2-D value. Its adjoint is the transpose again.
+
+use crate::chain::Chain;
+use crate::float::Float;
+use crate::graph::Var;
+use crate::ops::Op;
+use crate::tensor::Tensor;
+
+impl<'g, T: Float> Var<'g, T> {
+    /// The transpose of a 2-D value: `[m, n] → [n, m]`. The gradient is transposed back.
+    ///
+    /// # Panics
+    /// When the value is not 2-D.
+    #[track_caller]
+    pub fn transpose(self) -> Self {
+        self.graph.push(Op::Transpose, &[self], &[])
+    }
+}
+
+#[track_caller]
+pub(crate) fn forward<T: Float>(x: &Tensor<T>) -> Tensor<T> {
+    let [m, n] = *x.shape() else {
+        transpose_panic(x.shape())
+    };
+    let d = x.data();
+    let mut out = Vec::with_capacity(m * n);
+    for j in 0..n {
+        out.extend((0..m).map(|i| d[i * n + j]));
+    }
+    Tensor::from_parts(smallvec::smallvec![n, m], out)
+}
+
+#[cold]
+#[track_caller]
+fn transpose_panic(shape: &[usize]) -> ! {
+    panic!("transpose: needs a 2-D value, got shape {shape:?}")
+}
+
+pub(crate) fn backward<T: Float>(c: &mut impl Chain<T>) {
+    let g = c.upstream();
+    let gx = c.transpose(g);
+    c.send(0, gx);
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::ops::testing::{check, draw};
+    use crate::{Graph, Tensor};
+
+    #[test]
+    fn transpose_grad_matches_finite_difference() {
+        for shape in [[1, 1], [1, 3], [2, 3]] {
+            check(|_, v| v[0].transpose().exp(), &[draw(&shape, -1.0, 1.0, 5)]);
+        }
+    }
+
+    #[test]
+    fn transpose_literal() {
+        let g = Graph::new();
+        let x = g.tensor(Tensor::from_vec(vec![1.0, 2.0, 3.0, 4.0, 5.0, 6.0], &[2, 3]).unwrap());
+        let y = x.transpose();
+        assert_eq!(y.shape(), vec![3, 2]);
+        assert_eq!(y.value().data(), &[1.0, 4.0, 2.0, 5.0, 3.0, 6.0]);
+    }
+
+    #[test]
+    #[should_panic(expected = "transpose: needs a 2-D value, got shape [3]")]
+    fn transpose_of_vector_panics() {
+        let g = Graph::new();
+        let _ = g.tensor(Tensor::zeros(&[3])).transpose();
+    }
+}

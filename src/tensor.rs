@@ -1,0 +1,268 @@
+//! `Tensor<T>`: a shape and row-major data, with no autodiff knowledge.
+//!
+//! A rank-0 tensor (a scalar) is stored inline, so scalar graphs never touch the heap. Any
+//! other tensor keeps its shape and data in one boxed block, so a `Tensor` is two words for
+//! `f64`: small enough to sit in every tape node.
+
+use crate::error::Error;
+use crate::float::Float;
+use crate::shape::Shape;
+use std::fmt;
+
+/// An n-dimensional array of `f32` or `f64` in row-major order.
+///
+/// ```
+/// use tapegrad::Tensor;
+/// let t = Tensor::from_vec(vec![1.0, 2.0, 3.0, 4.0, 5.0, 6.0], &[2, 3]).unwrap();
+/// assert_eq!(t.shape(), &[2, 3]);
+/// assert_eq!(t.data()[4], 5.0);
+/// assert!(Tensor::from_vec(vec![1.0, 2.0], &[3]).is_err());
+/// ```
+#[derive(Clone, PartialEq)]
+pub struct Tensor<T> {
+    repr: Repr<T>,
+}
+
+#[derive(Clone, PartialEq)]
+enum Repr<T> {
+    Scalar(T),
+    Array(Box<Array<T>>),
+}
+
+#[derive(Clone, PartialEq)]
+struct Array<T> {
+    shape: Shape,
+    data: Vec<T>,
+}
+
+impl<T: Float> Tensor<T> {
+    /// Builds a tensor from row-major `data` and a `shape`.
+    ///
+    /// # Errors
+    /// [`Error::LengthMismatch`] when `data.len()` is not the product of `shape`; the error
+    /// names both numbers.
+    pub fn from_vec(data: Vec<T>, shape: &[usize]) -> Result<Self, Error> {
+        let expected: usize = shape.iter().product();
+        if data.len() != expected {
+            return Err(Error::LengthMismatch {
+                len: data.len(),
+                shape: shape.to_vec(),
+                expected,
+            });
+        }
+        Ok(Self::from_parts(Shape::from_slice(shape), data))
+    }
+
+    /// Like [`Tensor::from_vec`], and also rejects NaN and ±∞.
+    ///
+    /// # Errors
+    /// [`Error::LengthMismatch`] as for `from_vec`; [`Error::NonFinite`] with the index of the
+    /// first non-finite element.
+    pub fn from_vec_finite(data: Vec<T>, shape: &[usize]) -> Result<Self, Error> {
+        if let Some(index) = data.iter().position(|x| !x.is_finite()) {
+            return Err(Error::NonFinite {
+                context: "Tensor::from_vec_finite".into(),
+                index,
+            });
+        }
+        Self::from_vec(data, shape)
+    }
+
+    /// A rank-0 tensor holding `x`. Stored inline: no allocation.
+    #[inline]
+    pub fn scalar(x: T) -> Self {
+        Tensor {
+            repr: Repr::Scalar(x),
+        }
+    }
+
+    /// A tensor of `shape` filled with `x`.
+    pub fn full(shape: &[usize], x: T) -> Self {
+        let n = shape.iter().product();
+        Self::from_parts(Shape::from_slice(shape), vec![x; n])
+    }
+
+    /// A tensor of `shape` filled with 0.
+    pub fn zeros(shape: &[usize]) -> Self {
+        Self::full(shape, T::ZERO)
+    }
+
+    /// A tensor of `shape` filled with 1.
+    pub fn ones(shape: &[usize]) -> Self {
+        Self::full(shape, T::ONE)
+    }
+
+    /// Builds from a shape and data whose lengths are known to agree.
+    #[track_caller]
+    pub(crate) fn from_parts(shape: Shape, data: Vec<T>) -> Self {
+        debug_assert_eq!(shape.iter().product::<usize>(), data.len());
+        if shape.is_empty() {
+            Self::scalar(data[0])
+        } else {
+            Tensor {
+                repr: Repr::Array(Box::new(Array { shape, data })),
+            }
+        }
+    }
+
+    /// The shape: one length per axis, `[]` for a scalar.
+    #[inline]
+    pub fn shape(&self) -> &[usize] {
+        match &self.repr {
+            Repr::Scalar(_) => &[],
+            Repr::Array(a) => &a.shape,
+        }
+    }
+
+    /// The elements in row-major order.
+    #[inline]
+    pub fn data(&self) -> &[T] {
+        match &self.repr {
+            Repr::Scalar(x) => std::slice::from_ref(x),
+            Repr::Array(a) => &a.data,
+        }
+    }
+
+    /// The elements in row-major order, mutable.
+    #[inline]
+    pub fn data_mut(&mut self) -> &mut [T] {
+        match &mut self.repr {
+            Repr::Scalar(x) => std::slice::from_mut(x),
+            Repr::Array(a) => &mut a.data,
+        }
+    }
+
+    /// The number of elements.
+    #[inline]
+    pub fn len(&self) -> usize {
+        self.data().len()
+    }
+
+    /// Whether the tensor has no elements (some axis has length 0).
+    #[inline]
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// The number of axes.
+    #[inline]
+    pub fn rank(&self) -> usize {
+        self.shape().len()
+    }
+
+    /// The single element of a one-element tensor (any rank).
+    ///
+    /// # Panics
+    /// When the tensor does not hold exactly one element; the message shows the shape.
+    #[track_caller]
+    pub fn item(&self) -> T {
+        match &self.repr {
+            Repr::Scalar(x) => *x,
+            Repr::Array(a) if a.data.len() == 1 => a.data[0],
+            Repr::Array(a) => item_panic(&a.shape),
+        }
+    }
+
+    /// The elements, consuming the tensor.
+    pub fn into_vec(self) -> Vec<T> {
+        match self.repr {
+            Repr::Scalar(x) => vec![x],
+            Repr::Array(a) => a.data,
+        }
+    }
+
+    /// Applies `f` to every element.
+    pub fn map(&self, f: impl Fn(T) -> T) -> Self {
+        match &self.repr {
+            Repr::Scalar(x) => Self::scalar(f(*x)),
+            Repr::Array(a) => Self::from_parts(a.shape.clone(), a.data.iter().map(|&x| f(x)).collect()),
+        }
+    }
+
+    /// The same data under another shape with the same number of elements.
+    #[track_caller]
+    pub(crate) fn with_shape(self, shape: &[usize]) -> Self {
+        debug_assert_eq!(shape.iter().product::<usize>(), self.len());
+        Self::from_parts(Shape::from_slice(shape), self.into_vec())
+    }
+
+    /// Converts every element to `f64`.
+    pub fn to_f64(&self) -> Tensor<f64> {
+        Tensor::from_parts(
+            Shape::from_slice(self.shape()),
+            self.data().iter().map(|x| x.to_f64()).collect(),
+        )
+    }
+
+    /// Converts every element from `f64`, rounding to nearest.
+    pub fn from_f64(t: &Tensor<f64>) -> Self {
+        Self::from_parts(
+            Shape::from_slice(t.shape()),
+            t.data().iter().map(|&x| T::from_f64(x)).collect(),
+        )
+    }
+}
+
+#[cold]
+#[track_caller]
+fn item_panic(shape: &[usize]) -> ! {
+    panic!("item: the tensor has shape {shape:?}, not exactly one element")
+}
+
+impl<T: Float> From<T> for Tensor<T> {
+    fn from(x: T) -> Self {
+        Self::scalar(x)
+    }
+}
+
+impl<T: Float> fmt::Debug for Tensor<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.repr {
+            Repr::Scalar(x) => write!(f, "Tensor({x:?})"),
+            Repr::Array(a) => write!(f, "Tensor(shape={:?}, data={:?})", &a.shape[..], a.data),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn from_vec_reports_both_lengths() {
+        let err = Tensor::<f64>::from_vec(vec![1.0; 5], &[2, 3]).unwrap_err();
+        let msg = err.to_string();
+        assert!(msg.contains('5') && msg.contains('6') && msg.contains("[2, 3]"), "{msg}");
+    }
+
+    #[test]
+    fn scalar_is_two_words() {
+        assert_eq!(std::mem::size_of::<Tensor<f64>>(), 16);
+        assert_eq!(std::mem::size_of::<Option<Tensor<f64>>>(), 16);
+    }
+
+    #[test]
+    fn rank0_from_vec_is_scalar() {
+        let t = Tensor::from_vec(vec![2.5], &[]).unwrap();
+        assert_eq!(t, Tensor::scalar(2.5));
+        assert_eq!(t.item(), 2.5);
+    }
+
+    #[test]
+    fn from_vec_finite_names_the_index() {
+        let err = Tensor::from_vec_finite(vec![1.0, f64::NAN], &[2]).unwrap_err();
+        assert_eq!(
+            err,
+            Error::NonFinite {
+                context: "Tensor::from_vec_finite".into(),
+                index: 1
+            }
+        );
+    }
+
+    #[test]
+    #[should_panic(expected = "item: the tensor has shape [2]")]
+    fn item_of_vector_panics() {
+        Tensor::<f64>::zeros(&[2]).item();
+    }
+}
