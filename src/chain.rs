@@ -120,7 +120,9 @@ const UPSTREAM: u32 = u32::MAX;
 impl<T: Float> Eager<'_, T> {
     fn get(&self, h: H) -> &Tensor<T> {
         if h.0 == UPSTREAM {
-            self.grads[self.id].as_ref().expect("upstream gradient is set")
+            self.grads[self.id]
+                .as_ref()
+                .expect("upstream gradient is set")
         } else if h.0 & SCRATCH != 0 {
             self.scratch[(h.0 ^ SCRATCH) as usize]
                 .as_ref()

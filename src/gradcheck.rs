@@ -78,7 +78,12 @@ impl GradCheck {
             for (i, c) in self.inputs.iter().enumerate() {
                 msg += &format!(
                     "input {i}: max_abs {:.3e}, max_rel {:.3e}, recorded_gap {:.3e}\n  analytic {:?}\n  numeric  {:?}\n  recorded {:?}\n",
-                    c.max_abs, c.max_rel, c.recorded_gap, c.analytic.data(), c.numeric.data(), c.recorded.data()
+                    c.max_abs,
+                    c.max_rel,
+                    c.recorded_gap,
+                    c.analytic.data(),
+                    c.numeric.data(),
+                    c.recorded.data()
                 );
             }
             panic!("{msg}");
@@ -208,7 +213,12 @@ pub fn hessian_check(f: impl TestFn, inputs: &[Tensor<f64>], v: &[Tensor<f64>], 
             .iter()
             .zip(v)
             .map(|(x, d)| {
-                let data = x.data().iter().zip(d.data()).map(|(a, b)| a + sign * eps * b).collect();
+                let data = x
+                    .data()
+                    .iter()
+                    .zip(d.data())
+                    .map(|(a, b)| a + sign * eps * b)
+                    .collect();
                 Tensor::from_vec(data, x.shape()).expect("same shape")
             })
             .collect();

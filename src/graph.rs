@@ -90,8 +90,10 @@ impl<T: Float> Tape<T> {
     #[track_caller]
     pub(crate) fn record(&mut self, op: Op<T>, args: &[NodeId], target: &[usize]) -> NodeId {
         let value = {
-            let ins: smallvec::SmallVec<[&Tensor<T>; 2]> =
-                args.iter().map(|&a| &self.nodes[a as usize].value).collect();
+            let ins: smallvec::SmallVec<[&Tensor<T>; 2]> = args
+                .iter()
+                .map(|&a| &self.nodes[a as usize].value)
+                .collect();
             ops::forward(&op, &ins, target)
         };
         let requires = args.iter().any(|&a| self.requires[a as usize]);
@@ -280,7 +282,12 @@ impl<T: Float> Graph<T> {
 
     /// Records `op` on `args` (all of which must belong to this graph).
     #[track_caller]
-    pub(crate) fn push<'g>(&'g self, op: Op<T>, args: &[Var<'g, T>], target: &[usize]) -> Var<'g, T> {
+    pub(crate) fn push<'g>(
+        &'g self,
+        op: Op<T>,
+        args: &[Var<'g, T>],
+        target: &[usize],
+    ) -> Var<'g, T> {
         for &a in args {
             if !std::ptr::eq(self, a.graph) {
                 mixed_graphs(op.name(), args);
@@ -305,7 +312,10 @@ fn mixed_graphs<T: Float>(op: &str, args: &[Var<'_, T>]) -> ! {
         .iter()
         .map(|a| format!("node {} of graph {:p}", a.id, a.graph))
         .collect();
-    panic!("{op}: inputs come from different graphs ({})", list.join(", "))
+    panic!(
+        "{op}: inputs come from different graphs ({})",
+        list.join(", ")
+    )
 }
 
 #[cold]
@@ -340,7 +350,9 @@ impl<'g, T: Float> Var<'g, T> {
 
     /// A copy of the node's value.
     pub fn value(self) -> Tensor<T> {
-        self.graph.tape.borrow().nodes[self.id as usize].value.clone()
+        self.graph.tape.borrow().nodes[self.id as usize]
+            .value
+            .clone()
     }
 
     /// The value of a one-element node.
@@ -349,7 +361,9 @@ impl<'g, T: Float> Var<'g, T> {
     /// When the value is not exactly one element.
     #[track_caller]
     pub fn item(self) -> T {
-        self.graph.tape.borrow().nodes[self.id as usize].value.item()
+        self.graph.tape.borrow().nodes[self.id as usize]
+            .value
+            .item()
     }
 
     /// The shape of the node's value.

@@ -64,6 +64,7 @@ mod shape;
 mod tensor;
 
 pub mod gradcheck;
+pub mod tutorial;
 
 pub use error::Error;
 pub use float::Float;

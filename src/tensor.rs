@@ -175,7 +175,9 @@ impl<T: Float> Tensor<T> {
     pub fn map(&self, f: impl Fn(T) -> T) -> Self {
         match &self.repr {
             Repr::Scalar(x) => Self::scalar(f(*x)),
-            Repr::Array(a) => Self::from_parts(a.shape.clone(), a.data.iter().map(|&x| f(x)).collect()),
+            Repr::Array(a) => {
+                Self::from_parts(a.shape.clone(), a.data.iter().map(|&x| f(x)).collect())
+            }
         }
     }
 
@@ -232,7 +234,10 @@ mod tests {
     fn from_vec_reports_both_lengths() {
         let err = Tensor::<f64>::from_vec(vec![1.0; 5], &[2, 3]).unwrap_err();
         let msg = err.to_string();
-        assert!(msg.contains('5') && msg.contains('6') && msg.contains("[2, 3]"), "{msg}");
+        assert!(
+            msg.contains('5') && msg.contains('6') && msg.contains("[2, 3]"),
+            "{msg}"
+        );
     }
 
     #[test]

@@ -47,9 +47,18 @@ mod tests {
 
     #[test]
     fn broadcast_to_grad_matches_finite_difference() {
-        check(|_, v| v[0].broadcast_to(&[2, 3]).exp(), &[draw(&[], -1.0, 1.0, 1)]);
-        check(|_, v| v[0].broadcast_to(&[2, 3]).exp(), &[draw(&[3], -1.0, 1.0, 2)]);
-        check(|_, v| v[0].broadcast_to(&[2, 3]).exp(), &[draw(&[2, 1], -1.0, 1.0, 3)]);
+        check(
+            |_, v| v[0].broadcast_to(&[2, 3]).exp(),
+            &[draw(&[], -1.0, 1.0, 1)],
+        );
+        check(
+            |_, v| v[0].broadcast_to(&[2, 3]).exp(),
+            &[draw(&[3], -1.0, 1.0, 2)],
+        );
+        check(
+            |_, v| v[0].broadcast_to(&[2, 3]).exp(),
+            &[draw(&[2, 1], -1.0, 1.0, 3)],
+        );
     }
 
     #[test]

@@ -39,7 +39,10 @@ mod tests {
     fn div_grad_matches_finite_difference() {
         // Denominators kept away from 0: b in [0.5, 2].
         check_binary(|_, v| v[0] / (v[1] * v[1] + 0.5), -2.0, 2.0);
-        check(|_, v| v[0] / v[1], &[draw(&[2, 3], -2.0, 2.0, 7), draw(&[3], 0.5, 2.0, 8)]);
+        check(
+            |_, v| v[0] / v[1],
+            &[draw(&[2, 3], -2.0, 2.0, 7), draw(&[3], 0.5, 2.0, 8)],
+        );
     }
 
     #[test]
@@ -49,6 +52,9 @@ mod tests {
         let (a, b) = (g.scalar(3.0), g.scalar(2.0));
         let y = a / b;
         y.backward();
-        assert_eq!((y.item(), a.grad().item(), b.grad().item()), (1.5, 0.5, -0.75));
+        assert_eq!(
+            (y.item(), a.grad().item(), b.grad().item()),
+            (1.5, 0.5, -0.75)
+        );
     }
 }

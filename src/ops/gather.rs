@@ -89,16 +89,24 @@ mod tests {
 
     #[test]
     fn gather_grad_matches_finite_difference() {
-        check(|_, v| v[0].gather(0, &[2]).exp(), &[draw(&[3], -1.0, 1.0, 1)]);
+        check(
+            |_, v| v[0].gather(0, &[2]).exp(),
+            &[draw(&[3], -1.0, 1.0, 1)],
+        );
         let x = draw(&[2, 3], -1.0, 1.0, 2);
         check(|_, v| v[0].gather(1, &[2, 0]).exp(), &[x.clone()]);
         check(|_, v| v[0].gather(0, &[1, 0, 1]).exp(), &[x]);
         // Rank 0 through a reshape (a scalar has no axis to gather along).
-        check(|_, v| v[0].reshape(&[1]).gather(0, &[0]).exp(), &[draw(&[], -1.0, 1.0, 3)]);
+        check(
+            |_, v| v[0].reshape(&[1]).gather(0, &[0]).exp(),
+            &[draw(&[], -1.0, 1.0, 3)],
+        );
     }
 
     #[test]
-    #[should_panic(expected = "gather: index 3 at position 1 is out of range for axis 1 of length 3")]
+    #[should_panic(
+        expected = "gather: index 3 at position 1 is out of range for axis 1 of length 3"
+    )]
     fn gather_out_of_range_panics() {
         let g = Graph::new();
         let _ = g.tensor(Tensor::zeros(&[2, 3])).gather(1, &[0, 3]);

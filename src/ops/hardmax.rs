@@ -71,9 +71,15 @@ mod tests {
         // Away from ties hardmax is locally constant, so the difference quotient is 0 too;
         // multiplying by x makes the check non-trivial.
         for (k, shape) in RANKS.iter().enumerate().skip(1) {
-            check(|_, v| v[0].hardmax(0) * v[0], &[draw(shape, -2.0, 2.0, k as u64)]);
+            check(
+                |_, v| v[0].hardmax(0) * v[0],
+                &[draw(shape, -2.0, 2.0, k as u64)],
+            );
         }
-        check(|_, v| v[0].reshape(&[1]).hardmax(0) * v[0], &[draw(&[], -2.0, 2.0, 0)]);
+        check(
+            |_, v| v[0].reshape(&[1]).hardmax(0) * v[0],
+            &[draw(&[], -2.0, 2.0, 0)],
+        );
     }
 
     #[test]

@@ -35,7 +35,14 @@ impl<'g, T: Float> Var<'g, T> {
     /// shapes.
     #[track_caller]
     pub fn matmul(self, other: Self) -> Self {
-        self.graph.push(Op::MatMul { ta: false, tb: false }, &[self, other], &[])
+        self.graph.push(
+            Op::MatMul {
+                ta: false,
+                tb: false,
+            },
+            &[self, other],
+            &[],
+        )
     }
 }
 
@@ -80,11 +87,19 @@ fn view<T: Float>(x: &Tensor<T>, t: bool) -> ArrayView2<'_, T> {
 pub(crate) fn backward<T: Float>(c: &mut impl Chain<T>, ta: bool, tb: bool) {
     let (a, b, g) = (c.input(0), c.input(1), c.upstream());
     if c.needs(0) {
-        let da = if ta { c.matmul(b, tb, g, true) } else { c.matmul(g, false, b, !tb) };
+        let da = if ta {
+            c.matmul(b, tb, g, true)
+        } else {
+            c.matmul(g, false, b, !tb)
+        };
         c.send(0, da);
     }
     if c.needs(1) {
-        let db = if tb { c.matmul(g, true, a, ta) } else { c.matmul(a, !ta, g, false) };
+        let db = if tb {
+            c.matmul(g, true, a, ta)
+        } else {
+            c.matmul(a, !ta, g, false)
+        };
         c.send(1, db);
     }
 }
@@ -97,7 +112,10 @@ mod tests {
     #[test]
     fn matmul_grad_matches_finite_difference() {
         for (m, k, n) in [(1, 1, 1), (2, 3, 4), (3, 1, 2)] {
-            check(|_, v| v[0].matmul(v[1]), &[draw(&[m, k], -1.0, 1.0, 1), draw(&[k, n], -1.0, 1.0, 2)]);
+            check(
+                |_, v| v[0].matmul(v[1]),
+                &[draw(&[m, k], -1.0, 1.0, 1), draw(&[k, n], -1.0, 1.0, 2)],
+            );
         }
         // Transposed operands (recorded as strides) in both positions.
         check(
@@ -123,6 +141,8 @@ mod tests {
     #[should_panic(expected = "matmul: [2, 3] and [4, 5] cannot be multiplied")]
     fn matmul_shape_mismatch_panics() {
         let g = Graph::new();
-        let _ = g.tensor(Tensor::zeros(&[2, 3])).matmul(g.tensor(Tensor::zeros(&[4, 5])));
+        let _ = g
+            .tensor(Tensor::zeros(&[2, 3]))
+            .matmul(g.tensor(Tensor::zeros(&[4, 5])));
     }
 }

@@ -59,8 +59,14 @@ mod tests {
 
     #[test]
     fn max_grad_matches_finite_difference() {
-        check(|_, v| v[0].reshape(&[1]).max_keepdim(0).exp(), &[draw(&[], -1.0, 1.0, 1)]);
-        check(|_, v| v[0].max_keepdim(0).exp(), &[draw(&[4], -1.0, 1.0, 2)]);
+        check(
+            |_, v| v[0].reshape(&[1]).max_keepdim(0).exp(),
+            &[draw(&[], -1.0, 1.0, 1)],
+        );
+        check(
+            |_, v| v[0].max_keepdim(0).exp(),
+            &[draw(&[4], -1.0, 1.0, 2)],
+        );
         let x = draw(&[2, 3], -1.0, 1.0, 3);
         check(|_, v| v[0].max_keepdim(0).exp(), &[x.clone()]);
         check(|_, v| v[0].max_keepdim(1).exp(), &[x]);

@@ -71,15 +71,24 @@ pub(crate) enum Op<T> {
     Sign,
     PowI(i32),
     PowF(T),
-    MatMul { ta: bool, tb: bool },
+    MatMul {
+        ta: bool,
+        tb: bool,
+    },
     Transpose,
     Reshape,
     SumTo,
     BroadcastTo,
     Max(u32),
     Hardmax(u32),
-    Gather { axis: u32, index: Arc<Vec<usize>> },
-    Scatter { axis: u32, index: Arc<Vec<usize>> },
+    Gather {
+        axis: u32,
+        index: Arc<Vec<usize>>,
+    },
+    Scatter {
+        axis: u32,
+        index: Arc<Vec<usize>>,
+    },
     Detach,
 }
 
@@ -198,7 +207,9 @@ pub(crate) fn binary<T: Float>(
 #[cold]
 #[track_caller]
 fn shape_panic(op: &str, a: &[usize], b: &[usize]) -> ! {
-    panic!("{op}: shapes {a:?} and {b:?} do not broadcast (NumPy rules: trailing axes must be equal or 1)")
+    panic!(
+        "{op}: shapes {a:?} and {b:?} do not broadcast (NumPy rules: trailing axes must be equal or 1)"
+    )
 }
 
 /// Panics unless `axis` is an axis of `shape`.

@@ -46,16 +46,26 @@ mod tests {
 
     #[test]
     fn reshape_grad_matches_finite_difference() {
-        check(|_, v| v[0].reshape(&[1, 1]).exp(), &[draw(&[], -1.0, 1.0, 1)]);
-        check(|_, v| v[0].reshape(&[3, 1]).exp(), &[draw(&[3], -1.0, 1.0, 2)]);
-        check(|_, v| v[0].reshape(&[3, 2]).exp(), &[draw(&[2, 3], -1.0, 1.0, 3)]);
+        check(
+            |_, v| v[0].reshape(&[1, 1]).exp(),
+            &[draw(&[], -1.0, 1.0, 1)],
+        );
+        check(
+            |_, v| v[0].reshape(&[3, 1]).exp(),
+            &[draw(&[3], -1.0, 1.0, 2)],
+        );
+        check(
+            |_, v| v[0].reshape(&[3, 2]).exp(),
+            &[draw(&[2, 3], -1.0, 1.0, 3)],
+        );
     }
 
     #[test]
     fn reshape_literal() {
         let g = Graph::new();
         let x = g.tensor(Tensor::from_vec(vec![1.0, 2.0, 3.0, 4.0], &[2, 2]).unwrap());
-        let y = x.reshape(&[4]) * g.constant(Tensor::from_vec(vec![1.0, 2.0, 3.0, 4.0], &[4]).unwrap());
+        let y =
+            x.reshape(&[4]) * g.constant(Tensor::from_vec(vec![1.0, 2.0, 3.0, 4.0], &[4]).unwrap());
         y.sum().backward();
         assert_eq!(x.grad().shape(), &[2, 2]);
         assert_eq!(x.grad().data(), &[1.0, 2.0, 3.0, 4.0]);

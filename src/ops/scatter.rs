@@ -61,8 +61,14 @@ mod tests {
 
     #[test]
     fn scatter_grad_matches_finite_difference() {
-        check(|_, v| v[0].scatter(0, &[1], &[3]).exp(), &[draw(&[1], -1.0, 1.0, 1)]);
-        check(|_, v| v[0].scatter(1, &[2, 0], &[2, 3]).exp(), &[draw(&[2, 1], -1.0, 1.0, 2)]);
+        check(
+            |_, v| v[0].scatter(0, &[1], &[3]).exp(),
+            &[draw(&[1], -1.0, 1.0, 1)],
+        );
+        check(
+            |_, v| v[0].scatter(1, &[2, 0], &[2, 3]).exp(),
+            &[draw(&[2, 1], -1.0, 1.0, 2)],
+        );
         check(
             |_, v| v[0].reshape(&[1]).scatter(0, &[0], &[2]).exp(),
             &[draw(&[], -1.0, 1.0, 3)],

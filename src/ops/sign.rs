@@ -36,7 +36,10 @@ mod tests {
     fn sign_grad_is_zero_and_matches_finite_difference() {
         // Away from 0, sign is locally constant: the difference quotient is 0 too.
         for (k, shape) in RANKS.iter().enumerate() {
-            check(|_, v| v[0].sign() * v[0], &[draw(shape, 0.2, 2.0, k as u64)]);
+            check(
+                |_, v| v[0].sign() * v[0],
+                &[draw(shape, 0.2, 2.0, k as u64)],
+            );
         }
     }
 

@@ -42,6 +42,9 @@ mod tests {
         let (a, b) = (g.scalar(2.0), g.scalar(5.0));
         let y = a - b - b - b;
         y.backward();
-        assert_eq!((y.item(), a.grad().item(), b.grad().item()), (-13.0, 1.0, -3.0));
+        assert_eq!(
+            (y.item(), a.grad().item(), b.grad().item()),
+            (-13.0, 1.0, -3.0)
+        );
     }
 }

@@ -55,7 +55,9 @@ impl<'g, T: Float> Var<'g, T> {
     pub fn mean_keepdim(self, axis: usize) -> Self {
         let shape = self.shape();
         check_axis("mean_keepdim", axis, &shape);
-        let n = self.graph.constant(Tensor::scalar(T::from_usize(shape[axis])));
+        let n = self
+            .graph
+            .constant(Tensor::scalar(T::from_usize(shape[axis])));
         self.sum_keepdim(axis) / n
     }
 
@@ -99,7 +101,10 @@ mod tests {
     fn sum_grad_matches_finite_difference() {
         for (k, shape) in RANKS.iter().enumerate() {
             check(|_, v| v[0].exp().sum(), &[draw(shape, -1.0, 1.0, k as u64)]);
-            check(|_, v| v[0].mean().powi(2), &[draw(shape, -1.0, 1.0, k as u64)]);
+            check(
+                |_, v| v[0].mean().powi(2),
+                &[draw(shape, -1.0, 1.0, k as u64)],
+            );
         }
         let x = draw(&[2, 3], -1.0, 1.0, 9);
         check(|_, v| v[0].sum_keepdim(0).powi(2), &[x.clone()]);
@@ -113,7 +118,10 @@ mod tests {
         let g = Graph::new();
         let x = g.tensor(Tensor::from_vec(vec![1.0, 2.0, 3.0, 4.0, 5.0, 6.0], &[2, 3]).unwrap());
         let s = x.sum_keepdim(1);
-        assert_eq!((s.shape(), s.value().data().to_vec()), (vec![2, 1], vec![6.0, 15.0]));
+        assert_eq!(
+            (s.shape(), s.value().data().to_vec()),
+            (vec![2, 1], vec![6.0, 15.0])
+        );
         // d/dx Σᵣ (row sum)² = 2·(row sum) on every element of the row.
         s.powi(2).sum().backward();
         assert_eq!(x.grad().data(), &[12.0, 12.0, 12.0, 30.0, 30.0, 30.0]);

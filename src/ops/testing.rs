@@ -10,7 +10,9 @@ pub(crate) const RANKS: [&[usize]; 3] = [&[], &[3], &[2, 3]];
 /// Deterministic values spread over [lo, hi] (a fixed-seed LCG; no two neighbours equal).
 pub(crate) fn draw(shape: &[usize], lo: f64, hi: f64, seed: u64) -> Tensor<f64> {
     let n: usize = shape.iter().product();
-    let mut s = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+    let mut s = seed
+        .wrapping_mul(6364136223846793005)
+        .wrapping_add(1442695040888963407);
     let data = (0..n)
         .map(|_| {
             s = s

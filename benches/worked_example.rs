@@ -1,0 +1,64 @@
+//! P1: one SGD step of the tutorial's 2-2-2 network, on the tape and written by hand.
+//!
+//! The hand-written step (closed-form gradients, no tape) is the limit; the figure that
+//! matters is the ratio of the tape's median to it. Run:
+//! `cargo bench --bench worked_example`
+
+use criterion::{Criterion, criterion_group, criterion_main};
+use std::hint::black_box;
+use tapegrad::Graph;
+use tapegrad::tutorial::{INPUTS, LEARNING_RATE, Network, TARGETS};
+
+/// The same step with every derivative written out by hand.
+fn hand_step(w: &mut [f64; 8], b: [f64; 2]) -> f64 {
+    let s = |x: f64| 1.0 / (1.0 + (-x).exp());
+    let [i1, i2] = INPUTS;
+    let h1 = s(w[0] * i1 + w[1] * i2 + b[0]);
+    let h2 = s(w[2] * i1 + w[3] * i2 + b[0]);
+    let o1 = s(w[4] * h1 + w[5] * h2 + b[1]);
+    let o2 = s(w[6] * h1 + w[7] * h2 + b[1]);
+    let e = 0.5 * (TARGETS[0] - o1).powi(2) + 0.5 * (TARGETS[1] - o2).powi(2);
+    let d1 = (o1 - TARGETS[0]) * o1 * (1.0 - o1);
+    let d2 = (o2 - TARGETS[1]) * o2 * (1.0 - o2);
+    let dh1 = (d1 * w[4] + d2 * w[6]) * h1 * (1.0 - h1);
+    let dh2 = (d1 * w[5] + d2 * w[7]) * h2 * (1.0 - h2);
+    let grads = [
+        dh1 * i1,
+        dh1 * i2,
+        dh2 * i1,
+        dh2 * i2,
+        d1 * h1,
+        d1 * h2,
+        d2 * h1,
+        d2 * h2,
+    ];
+    for (w, g) in w.iter_mut().zip(grads) {
+        *w -= LEARNING_RATE * g;
+    }
+    e
+}
+
+fn bench(c: &mut Criterion) {
+    let mut group = c.benchmark_group("P1 worked example step");
+    group.bench_function("hand-written", |bch| {
+        let mut w = Network::default().w;
+        let b = Network::default().b;
+        bch.iter(|| black_box(hand_step(black_box(&mut w), b)));
+    });
+    group.bench_function("tape, fresh Graph per step", |bch| {
+        let mut net = Network::default();
+        bch.iter(|| {
+            let mut g = Graph::new();
+            black_box(net.step(&mut g, LEARNING_RATE))
+        });
+    });
+    group.bench_function("tape, reused Graph", |bch| {
+        let mut net = Network::default();
+        let mut g = Graph::new();
+        bch.iter(|| black_box(net.step(&mut g, LEARNING_RATE)));
+    });
+    group.finish();
+}
+
+criterion_group!(benches, bench);
+criterion_main!(benches);
