@@ -14,6 +14,7 @@ use crate::chain::{Eager, Recording};
 use crate::float::Float;
 use crate::ops::{self, Op};
 use crate::tensor::Tensor;
+use std::borrow::Cow;
 use std::cell::RefCell;
 use std::collections::HashMap;
 use std::fmt;
@@ -54,7 +55,7 @@ pub(crate) struct Tape<T> {
     /// Scratch values of the eager interpreter, reused from node to node and call to call.
     pub(crate) scratch: Vec<Option<Tensor<T>>>,
     /// Names given with [`Var::named`].
-    pub(crate) names: HashMap<NodeId, String>,
+    pub(crate) names: HashMap<NodeId, Cow<'static, str>>,
 }
 
 impl<T: Float> Tape<T> {
@@ -385,13 +386,14 @@ impl<'g, T: Float> Var<'g, T> {
     }
 
     /// Gives the node a name, shown by traces and exports. Returns `self` for chaining:
-    /// `let w5 = g.scalar(0.40).named("w5");`
-    pub fn named(self, name: &str) -> Self {
+    /// `let w5 = g.scalar(0.40).named("w5");`. A `&'static str` is stored without
+    /// allocating, so naming nodes costs nothing in a training loop.
+    pub fn named(self, name: impl Into<Cow<'static, str>>) -> Self {
         self.graph
             .tape
             .borrow_mut()
             .names
-            .insert(self.id, name.to_string());
+            .insert(self.id, name.into());
         self
     }
 
@@ -400,7 +402,7 @@ impl<'g, T: Float> Var<'g, T> {
     pub fn name(self) -> String {
         let tape = self.graph.tape.borrow();
         match tape.names.get(&self.id) {
-            Some(n) => n.clone(),
+            Some(n) => n.to_string(),
             None => format!("{}#{}", tape.nodes[self.id as usize].op.name(), self.id),
         }
     }
