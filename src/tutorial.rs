@@ -59,13 +59,11 @@ pub struct Pass<'g> {
 impl Network {
     /// Records one forward pass on `g`, naming every node as the tutorial does.
     pub fn forward<'g>(&self, g: &'g Graph) -> Pass<'g> {
-        let [i1, i2] = INPUTS.map(|x| g.scalar(x));
-        let w: [Var<'g>; 8] =
-            std::array::from_fn(|k| g.scalar(self.w[k]).named(&format!("w{}", k + 1)));
-        let b: [Var<'g>; 2] =
-            std::array::from_fn(|k| g.scalar(self.b[k]).named(&format!("b{}", k + 1)));
-        let i1 = i1.named("i1");
-        let i2 = i2.named("i2");
+        const W: [&str; 8] = ["w1", "w2", "w3", "w4", "w5", "w6", "w7", "w8"];
+        let i1 = g.scalar(INPUTS[0]).named("i1");
+        let i2 = g.scalar(INPUTS[1]).named("i2");
+        let w: [Var<'g>; 8] = std::array::from_fn(|k| g.scalar(self.w[k]).named(W[k]));
+        let b: [Var<'g>; 2] = std::array::from_fn(|k| g.scalar(self.b[k]).named(["b1", "b2"][k]));
         let net_h1 = (w[0] * i1 + w[1] * i2 + b[0]).named("net_h1");
         let net_h2 = (w[2] * i1 + w[3] * i2 + b[0]).named("net_h2");
         let out_h1 = net_h1.sigmoid().named("out_h1");
