@@ -213,10 +213,13 @@ fn panic_of(f: impl FnOnce()) -> (String, String) {
     (msg, file)
 }
 
+/// A misuse case: the message it must raise, and the code that raises it.
+type Case = (&'static str, Box<dyn FnOnce()>);
+
 /// Panic hooks are process-wide: the misuse cases run in one test so they do not race.
 #[test]
 fn misuse_panics_at_the_callers_line_naming_op_and_shapes() {
-    let cases: Vec<(&str, Box<dyn FnOnce()>)> = vec![
+    let cases: Vec<Case> = vec![
         (
             "matmul: [2, 3] and [4, 5] cannot be multiplied",
             Box::new(|| {
