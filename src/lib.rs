@@ -57,7 +57,7 @@ mod chain;
 mod error;
 mod float;
 mod graph;
-mod nn;
+pub mod nn;
 mod operators;
 mod ops;
 mod shape;

@@ -1,4 +1,24 @@
 //! Activations as compositions of primitives. None has a backward rule: the tape derives it.
+//!
+//! | activation | formula | derivative | built from |
+//! |---|---|---|---|
+//! | `sign` (a primitive) | −1, 0, 1 | 0 everywhere (piecewise constant) | the perceptron's activation |
+//! | `tanh` (a primitive) | (eˣ − e⁻ˣ)/(eˣ + e⁻ˣ) | 1 − tanh² | — |
+//! | [`sigmoid`](crate::Var::sigmoid) | 1/(1 + e⁻ˣ) | σ(1 − σ) | ½ + ½·tanh(x/2) |
+//! | [`relu`](crate::Var::relu) | max(x, 0) | 1 for x > 0, else 0 (0 at x = 0) | x · step(x) |
+//! | [`leaky_relu`](crate::Var::leaky_relu) | x for x > 0, a·x else | 1 or a (a at 0) | x · (step + a(1 − step)) |
+//! | [`softsign`](crate::Var::softsign) | x/(1 + \|x\|) | 1/(1 + \|x\|)² | x / (1 + \|x\|) |
+//! | [`softplus`](crate::Var::softplus) | ln(1 + eˣ) | σ(x) | relu(x) + ln_1p(e^−\|x\|) |
+//! | [`elu`](crate::Var::elu) | x for x > 0, a(eˣ − 1) else | 1 or a·eˣ (a at 0) | relu(x) + a(e^min(x,0) − 1) |
+//!
+//! `step(x)` is 1 for x > 0 and 0 otherwise, built as (sign(x) + |sign(x)|)/2. It goes
+//! through `sign`, whose gradient is 0, so no gradient flows through the step itself: the
+//! derivative of x·step(x) is exactly step(x), which gives relu'(0) = 0, the PyTorch and JAX
+//! convention.
+//!
+//! Every form here stays finite for finite inputs of any size: no eˣ of a large positive x is
+//! ever computed. The one exception is relu-based forms at x = −∞, where x·step(x) = −∞·0 is
+//! NaN; the inputs are meant to be finite.
 
 use crate::float::Float;
 use crate::graph::Var;
@@ -22,12 +42,140 @@ impl<'g, T: Float> Var<'g, T> {
         let half = T::from_f64(0.5);
         self.scale(half).tanh().scale(half).shift(half)
     }
+
+    /// The unit step: 1 for x > 0, 0 for x ≤ 0, with gradient 0 (it is built from `sign`).
+    /// A mask, for example `relu(x) = x · step(x)`.
+    ///
+    /// ```
+    /// use tapegrad::{Graph, Tensor};
+    /// let g = Graph::new();
+    /// let x = g.tensor(Tensor::from_vec(vec![-2.0, 0.0, 3.0], &[3]).unwrap());
+    /// assert_eq!(x.step().value().data(), &[0.0, 0.0, 1.0]);
+    /// ```
+    #[track_caller]
+    pub fn step(self) -> Self {
+        // (sign + |sign|)/2 maps −1, 0, 1 to 0, 0, 1.
+        let s = self.sign();
+        (s + s.abs()).scale(T::from_f64(0.5))
+    }
+
+    /// The rectified linear unit relu(x) = max(x, 0), with relu'(x) = 1 for x > 0 and 0 for
+    /// x ≤ 0 (so relu'(0) = 0, as in PyTorch and JAX).
+    ///
+    /// Built as x · step(x): the step has gradient 0, so the derivative is exactly step(x).
+    ///
+    /// ```
+    /// use tapegrad::{Graph, Tensor};
+    /// let g = Graph::new();
+    /// let x = g.tensor(Tensor::from_vec(vec![-2.0, 0.0, 3.0], &[3]).unwrap());
+    /// let y = x.relu();
+    /// y.sum().backward();
+    /// assert_eq!(y.value().data(), &[0.0, 0.0, 3.0]);
+    /// assert_eq!(x.grad().data(), &[0.0, 0.0, 1.0]);
+    /// ```
+    #[track_caller]
+    pub fn relu(self) -> Self {
+        self * self.step()
+    }
+
+    /// The leaky relu: x for x > 0, `slope`·x for x ≤ 0. Its derivative is 1 for x > 0 and
+    /// `slope` for x ≤ 0 (so `slope` at 0, as in PyTorch).
+    ///
+    /// Built as x · (step(x) + slope·(1 − step(x))): a mask with zero gradient, times x.
+    ///
+    /// ```
+    /// use tapegrad::{Graph, Tensor};
+    /// let g = Graph::new();
+    /// let x = g.tensor(Tensor::from_vec(vec![-2.0, 3.0], &[2]).unwrap());
+    /// let y = x.leaky_relu(0.1);
+    /// y.sum().backward();
+    /// assert_eq!(y.value().data(), &[-0.2, 3.0]);
+    /// assert_eq!(x.grad().data(), &[0.1, 1.0]);
+    /// ```
+    #[track_caller]
+    pub fn leaky_relu(self, slope: T) -> Self {
+        let s = self.step();
+        // step + slope·(1 − step) = (1 − slope)·step + slope.
+        self * s.scale(T::ONE - slope).shift(slope)
+    }
+
+    /// The softsign x / (1 + |x|), with derivative 1 / (1 + |x|)². Like tanh, it maps ℝ
+    /// onto (−1, 1), but approaches its limits polynomially.
+    ///
+    /// ```
+    /// let g = tapegrad::Graph::new();
+    /// let x = g.scalar(1.0);
+    /// let y = x.softsign();
+    /// y.backward();
+    /// assert_eq!((y.item(), x.grad().item()), (0.5, 0.25));
+    /// ```
+    #[track_caller]
+    pub fn softsign(self) -> Self {
+        self / self.abs().shift(T::ONE)
+    }
+
+    /// The softplus ln(1 + eˣ), a smooth relu, with derivative σ(x).
+    ///
+    /// Computed in the stable form relu(x) + ln(1 + e^−|x|): the exponent is never positive,
+    /// so softplus(1000) is exactly 1000 and softplus(−1000) is 0 (the true value, e⁻¹⁰⁰⁰,
+    /// underflows), where ln(1 + e¹⁰⁰⁰) would be ∞. −|x| is formed as min(x, 0) − relu(x),
+    /// whose derivative at 0 is 1, so that softplus'(0) = ½ exactly.
+    ///
+    /// ```
+    /// let g = tapegrad::Graph::new();
+    /// let x = g.scalar(0.0);
+    /// let y = x.softplus();
+    /// y.backward();
+    /// assert_eq!((y.item(), x.grad().item()), (2f64.ln(), 0.5));
+    /// ```
+    #[track_caller]
+    pub fn softplus(self) -> Self {
+        let r = self.relu();
+        let neg = self - r; // min(x, 0)
+        r + (neg - r).exp().ln_1p()
+    }
+
+    /// The exponential linear unit: x for x > 0, α(eˣ − 1) for x ≤ 0. Its derivative is 1
+    /// for x > 0 and α·eˣ for x ≤ 0 (α at 0, as in PyTorch).
+    ///
+    /// Computed as relu(x) + α(e^min(x, 0) − 1): the exponent is never positive, so
+    /// elu(1000) is exactly 1000 with gradient exactly 1, and elu(−1000) is exactly −α.
+    ///
+    /// ```
+    /// use tapegrad::{Graph, Tensor};
+    /// let g = Graph::new();
+    /// let x = g.tensor(Tensor::from_vec(vec![-1.0, 2.0], &[2]).unwrap());
+    /// let y = x.elu(1.0);
+    /// y.sum().backward();
+    /// assert_eq!(y.value().data(), &[(-1f64).exp() - 1.0, 2.0]);
+    /// assert_eq!(x.grad().data(), &[(-1f64).exp(), 1.0]);
+    /// ```
+    #[track_caller]
+    pub fn elu(self, alpha: T) -> Self {
+        let r = self.relu();
+        let neg = self - r; // min(x, 0)
+        r + neg.exp().shift(-T::ONE).scale(alpha)
+    }
 }
 
 #[cfg(test)]
 mod tests {
-    use crate::Graph;
     use crate::ops::testing::check_unary;
+    use crate::{Graph, Tensor};
+
+    /// Values and gradients of `f` at each input, on one tape.
+    fn at(
+        f: impl for<'g> Fn(crate::Var<'g>) -> crate::Var<'g>,
+        xs: &[f64],
+    ) -> (Vec<f64>, Vec<f64>) {
+        let g = Graph::new();
+        let x = g.tensor(Tensor::from_vec(xs.to_vec(), &[xs.len()]).unwrap());
+        let y = f(x);
+        y.sum().backward();
+        (y.value().into_vec(), x.grad().into_vec())
+    }
+
+    const EXTREMES: [f64; 4] = [-1e30, -1000.0, 1000.0, 1e30];
 
     #[test]
     fn sigmoid_grad_matches_finite_difference() {
@@ -44,5 +192,117 @@ mod tests {
             assert_eq!(y.item(), want);
             assert_eq!(x.grad().item(), 0.0);
         }
+    }
+
+    #[test]
+    fn step_has_zero_gradient() {
+        let (y, dy) = at(|x| x.step(), &[-1.0, 0.0, 2.0]);
+        assert_eq!(y, [0.0, 0.0, 1.0]);
+        assert_eq!(dy, [0.0, 0.0, 0.0]);
+    }
+
+    #[test]
+    fn relu_grad_at_zero_is_zero() {
+        let (y, dy) = at(|x| x.relu(), &[-0.5, 0.0, -0.0, 0.5]);
+        assert_eq!(y, [0.0, 0.0, 0.0, 0.5]);
+        assert_eq!(dy, [0.0, 0.0, 0.0, 1.0]);
+    }
+
+    #[test]
+    fn relu_grad_matches_finite_difference() {
+        // Inputs drawn away from the kink at 0 (the draws do not hit it).
+        check_unary(|_, v| v[0].relu() * v[0], -2.0, 2.0);
+    }
+
+    #[test]
+    fn relu_is_exact_at_extremes() {
+        let (y, dy) = at(|x| x.relu(), &EXTREMES);
+        assert_eq!(y, [0.0, 0.0, 1000.0, 1e30]);
+        assert_eq!(dy, [0.0, 0.0, 1.0, 1.0]);
+    }
+
+    #[test]
+    fn leaky_relu_grad_matches_finite_difference() {
+        check_unary(|_, v| v[0].leaky_relu(0.1) * v[0], -2.0, 2.0);
+    }
+
+    #[test]
+    fn leaky_relu_is_exact_at_extremes_and_zero() {
+        let (y, dy) = at(|x| x.leaky_relu(0.25), &[-1e30, -1000.0, 0.0, 1000.0, 1e30]);
+        assert_eq!(y, [-0.25e30, -250.0, 0.0, 1000.0, 1e30]);
+        // At 0 the slope of the left branch, as in PyTorch.
+        assert_eq!(dy, [0.25, 0.25, 0.25, 1.0, 1.0]);
+    }
+
+    #[test]
+    fn softsign_grad_matches_finite_difference() {
+        check_unary(|_, v| v[0].softsign(), -3.0, 3.0);
+    }
+
+    #[test]
+    fn softsign_is_exact_at_extremes() {
+        let (y, dy) = at(|x| x.softsign(), &EXTREMES);
+        // 1000/1001 rounds like the plain expression; 1e30/(1 + 1e30) rounds to 1.
+        assert_eq!(y, [-1.0, -1000.0 / 1001.0, 1000.0 / 1001.0, 1.0]);
+        // d/dx = 1/(1 + |x|)²: 1/1001² ≈ 9.98e-7 at ±1000, ≈ 0 at ±1e30.
+        for (&d, &x) in dy.iter().zip(&EXTREMES) {
+            let want = 1.0 / (1.0 + x.abs()).powi(2);
+            assert!(
+                (d - want).abs() <= 1e-12,
+                "softsign'({x}) = {d}, want {want}"
+            );
+        }
+    }
+
+    #[test]
+    fn softplus_grad_matches_finite_difference() {
+        check_unary(|_, v| v[0].softplus(), -4.0, 4.0);
+    }
+
+    #[test]
+    fn softplus_is_exact_at_extremes() {
+        let (y, dy) = at(|x| x.softplus(), &EXTREMES);
+        assert_eq!(y, [0.0, 0.0, 1000.0, 1e30]);
+        // softplus' = σ: exactly 0 and 1 in floating point at these inputs.
+        assert_eq!(dy, [0.0, 0.0, 1.0, 1.0]);
+    }
+
+    #[test]
+    fn softplus_at_zero_is_ln2_with_slope_half() {
+        let (y, dy) = at(|x| x.softplus(), &[0.0]);
+        assert_eq!((y[0], dy[0]), (2f64.ln(), 0.5));
+    }
+
+    #[test]
+    fn elu_grad_matches_finite_difference() {
+        check_unary(|_, v| v[0].elu(1.5), -3.0, 3.0);
+    }
+
+    #[test]
+    fn elu_is_exact_at_extremes_and_zero() {
+        let (y, dy) = at(|x| x.elu(2.0), &[-1e30, -1000.0, 0.0, 1000.0, 1e30]);
+        assert_eq!(y, [-2.0, -2.0, 0.0, 1000.0, 1e30]);
+        // α·eˣ = 0 far left, α at 0 (the left branch, as in PyTorch), 1 on the right.
+        assert_eq!(dy, [0.0, 0.0, 2.0, 1.0, 1.0]);
+    }
+
+    #[test]
+    fn tanh_and_sign_are_exact_at_extremes() {
+        let (y, dy) = at(|x| x.tanh(), &EXTREMES);
+        assert_eq!(y, [-1.0, -1.0, 1.0, 1.0]);
+        assert_eq!(dy, [0.0, 0.0, 0.0, 0.0]);
+        let (y, dy) = at(|x| x.sign(), &EXTREMES);
+        assert_eq!(y, [-1.0, -1.0, 1.0, 1.0]);
+        assert_eq!(dy, [0.0, 0.0, 0.0, 0.0]);
+    }
+
+    #[test]
+    fn activations_work_on_f32_tapes() {
+        let g = Graph::<f32>::default();
+        let x = g.tensor(Tensor::from_vec(vec![-1e30, -2.0, 0.0, 2.0, 1e30], &[5]).unwrap());
+        let y = x.relu() + x.softplus() + x.elu(1.0) + x.softsign() + x.leaky_relu(0.1);
+        y.sum().backward();
+        assert!(y.value().data().iter().all(|v| !v.is_nan()));
+        assert!(x.grad().data().iter().all(|v| v.is_finite()));
     }
 }
