@@ -1,4 +1,4 @@
-//! Errors for bad data from users: building tensors, reading files.
+//! Errors for bad data from users: building tensors, reading files, a zero direction.
 //!
 //! Misuse of the API (mismatched shapes in an op, `backward` on a vector) is a bug in the
 //! caller's code and panics at the caller's line instead; see the crate docs.
@@ -38,6 +38,14 @@ pub enum Error {
         /// Every problem found, one per entry.
         problems: Vec<String>,
     },
+    /// A direction had length zero, so u/|u| is undefined (as in
+    /// [`directional_derivative`](crate::directional_derivative)).
+    ZeroDirection {
+        /// Where: the function that was given the direction.
+        context: String,
+        /// The shape of the all-zero direction.
+        shape: Vec<usize>,
+    },
 }
 
 impl fmt::Display for Error {
@@ -58,6 +66,10 @@ impl fmt::Display for Error {
             Error::Format { context, problems } => {
                 write!(f, "{context}: {}", problems.join("; "))
             }
+            Error::ZeroDirection { context, shape } => write!(
+                f,
+                "{context}: the direction (shape {shape:?}) is all zeros, so it has no unit vector"
+            ),
         }
     }
 }

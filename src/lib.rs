@@ -53,7 +53,9 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+mod calculus;
 mod chain;
+mod descent;
 mod error;
 mod float;
 mod graph;
@@ -66,6 +68,8 @@ mod tensor;
 pub mod gradcheck;
 pub mod tutorial;
 
+pub use calculus::directional_derivative;
+pub use descent::{Descent, GradientDescent, Point, Stop};
 pub use error::Error;
 pub use float::Float;
 pub use graph::{Graph, Var};
