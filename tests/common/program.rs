@@ -1,0 +1,593 @@
+//! Random expression graphs for the differential tests.
+//!
+//! A [`Recipe`] is what proptest generates and shrinks: a seed for the input values, the shapes
+//! of the inputs, and a list of steps (an op number and three free bytes each). [`resolve`]
+//! turns a recipe into a [`Program`]: a straight-line list of concrete instructions over the
+//! inputs, every one valid. Resolution evaluates the graph as it goes and inserts guards where
+//! needed, so that every op runs where it is smooth and finite:
+//!
+//! - operands whose shapes do not broadcast are reduced with `mean` first;
+//! - `ln`, `sqrt`, `powf` and a negative `powi` get an operand ≥ 0.2, and a denominator has
+//!   |b| ≥ 0.2 (via x² + c, |x| + c, eˣ or sigmoid(x) + c, chosen by the recipe);
+//! - `exp` gets an operand ≤ 4, and any value above 8 in magnitude is scaled down by a power
+//!   of two.
+//!
+//! The guards are decided once, at the base point; the program is then replayed unchanged at
+//! the perturbed points of the finite differences, so every evaluation computes one function.
+//! Operands refer to any earlier value, so subexpressions are reused; unused values are summed
+//! into the output, so every node matters.
+
+#![allow(dead_code)]
+
+use std::fmt;
+use tapegrad::{Graph, Tensor, Var};
+
+/// The input shapes a recipe picks from (pairs of them broadcast, or are made to).
+pub const SHAPES: [&[usize]; 6] = [&[], &[3], &[2, 3], &[2, 1], &[1, 3], &[4]];
+
+/// Steps stop once the program holds this many values (unused ones are then folded into
+/// the output, so a program ends with at most about 64).
+const MAX_VALUES: usize = 32;
+
+/// The most elements any value may have (keeps the finite differences cheap).
+const MAX_ELEMS: usize = 12;
+
+/// One step of a recipe: which op, two operand choices and a free parameter byte.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Step {
+    pub op: u8,
+    pub a: u16,
+    pub b: u16,
+    pub k: u8,
+}
+
+/// What proptest generates: input values (from `seed`), input shapes (indices into
+/// [`SHAPES`]) and the steps. Its `Debug` prints the recipe and the program it resolves to.
+#[derive(Clone, PartialEq)]
+pub struct Recipe {
+    pub seed: u64,
+    pub inputs: Vec<u8>,
+    pub steps: Vec<Step>,
+}
+
+/// A concrete instruction. Operands index the program's values: inputs first, then the
+/// results of earlier instructions.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Instr {
+    Add(usize, usize),
+    Sub(usize, usize),
+    Mul(usize, usize),
+    Div(usize, usize),
+    Scale(usize, f64),
+    Shift(usize, f64),
+    Neg(usize),
+    Exp(usize),
+    Ln(usize),
+    Ln1p(usize),
+    Tanh(usize),
+    Sqrt(usize),
+    Abs(usize),
+    Sign(usize),
+    Powi(usize, i32),
+    Powf(usize, f64),
+    Sigmoid(usize),
+    MatMul(usize, usize),
+    Transpose(usize),
+    Reshape(usize, Vec<usize>),
+    Sum(usize),
+    Mean(usize),
+    SumKeepdim(usize, usize),
+    MeanKeepdim(usize, usize),
+    MaxKeepdim(usize, usize),
+    Hardmax(usize, usize),
+    SumTo(usize, Vec<usize>),
+    BroadcastTo(usize, Vec<usize>),
+    Gather(usize, usize, Vec<usize>),
+    Scatter(usize, usize, Vec<usize>, Vec<usize>),
+    /// `detach`, replayed as `detach(a) + (base − a)` with `a`'s value at the base point
+    /// `base` as a constant: the gradient treats a detached value as a constant, so the finite
+    /// differences must see it frozen too. The value is unchanged at the base point.
+    Detach(usize, Vec<f64>),
+    /// A plain `detach`, never generated: the finite differences see through it, so a
+    /// program using it must FAIL the checks (the tests use it to prove they can fail).
+    RawDetach(usize),
+}
+
+/// How many op numbers a step chooses from.
+pub const N_OPS: u8 = 29;
+
+/// A resolved graph: the input values, the instructions, and each value's shape.
+#[derive(Clone)]
+pub struct Program {
+    pub inputs: Vec<Tensor<f64>>,
+    pub instrs: Vec<Instr>,
+    pub shapes: Vec<Vec<usize>>,
+}
+
+/// Records `ins` on the graph of `vs`.
+pub fn apply<'g>(ins: &Instr, vs: &[Var<'g>]) -> Var<'g> {
+    use Instr::*;
+    match ins {
+        Add(a, b) => vs[*a] + vs[*b],
+        Sub(a, b) => vs[*a] - vs[*b],
+        Mul(a, b) => vs[*a] * vs[*b],
+        Div(a, b) => vs[*a] / vs[*b],
+        Scale(a, c) => vs[*a] * *c,
+        Shift(a, c) => vs[*a] + *c,
+        Neg(a) => -vs[*a],
+        Exp(a) => vs[*a].exp(),
+        Ln(a) => vs[*a].ln(),
+        Ln1p(a) => vs[*a].ln_1p(),
+        Tanh(a) => vs[*a].tanh(),
+        Sqrt(a) => vs[*a].sqrt(),
+        Abs(a) => vs[*a].abs(),
+        Sign(a) => vs[*a].sign(),
+        Powi(a, n) => vs[*a].powi(*n),
+        Powf(a, p) => vs[*a].powf(*p),
+        Sigmoid(a) => vs[*a].sigmoid(),
+        MatMul(a, b) => vs[*a].matmul(vs[*b]),
+        Transpose(a) => vs[*a].transpose(),
+        Reshape(a, s) => vs[*a].reshape(s),
+        Sum(a) => vs[*a].sum(),
+        Mean(a) => vs[*a].mean(),
+        SumKeepdim(a, ax) => vs[*a].sum_keepdim(*ax),
+        MeanKeepdim(a, ax) => vs[*a].mean_keepdim(*ax),
+        MaxKeepdim(a, ax) => vs[*a].max_keepdim(*ax),
+        Hardmax(a, ax) => vs[*a].hardmax(*ax),
+        SumTo(a, s) => vs[*a].sum_to(s),
+        BroadcastTo(a, s) => vs[*a].broadcast_to(s),
+        Gather(a, ax, idx) => vs[*a].gather(*ax, idx),
+        Scatter(a, ax, idx, s) => vs[*a].scatter(*ax, idx, s),
+        RawDetach(a) => vs[*a].detach(),
+        Detach(a, base) => {
+            let d = vs[*a].detach();
+            let now = d.value();
+            let shift: Vec<f64> = base.iter().zip(now.data()).map(|(b, x)| b - x).collect();
+            let shift = Tensor::from_vec(shift, now.shape()).expect("same shape");
+            d + vs[*a].graph().constant(shift)
+        }
+    }
+}
+
+impl Program {
+    /// Builds the program on `g` from the leaves `xs`; returns every value (the output last).
+    pub fn eval_all<'g>(&self, xs: &[Var<'g>]) -> Vec<Var<'g>> {
+        let mut vs: Vec<Var<'g>> = xs.to_vec();
+        for ins in &self.instrs {
+            let v = apply(ins, &vs);
+            vs.push(v);
+        }
+        vs
+    }
+
+    /// Builds the program on `g` from the leaves `xs`; returns the output.
+    pub fn eval<'g>(&self, xs: &[Var<'g>]) -> Var<'g> {
+        *self.eval_all(xs).last().expect("a program has a value")
+    }
+
+    /// The output value at `inputs`.
+    pub fn value_at(&self, inputs: &[Tensor<f64>]) -> Tensor<f64> {
+        let g = Graph::new();
+        let xs: Vec<_> = inputs.iter().map(|t| g.tensor(t.clone())).collect();
+        self.eval(&xs).value()
+    }
+
+    /// The output's shape.
+    pub fn out_shape(&self) -> &[usize] {
+        self.shapes.last().expect("a program has a value")
+    }
+}
+
+impl fmt::Debug for Program {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let n = self.inputs.len();
+        for (i, x) in self.inputs.iter().enumerate() {
+            writeln!(f, "  v{i} = input {:?} {:?}", x.shape(), x.data())?;
+        }
+        for (j, ins) in self.instrs.iter().enumerate() {
+            writeln!(f, "  v{} = {:?} -> {:?}", n + j, ins, self.shapes[n + j])?;
+        }
+        Ok(())
+    }
+}
+
+impl fmt::Debug for Recipe {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        writeln!(
+            f,
+            "Recipe {{ seed: {}, inputs: {:?}, steps: vec!{:?} }}",
+            self.seed, self.inputs, self.steps
+        )?;
+        writeln!(f, "resolves to:")?;
+        write!(f, "{:?}", resolve(self))
+    }
+}
+
+/// Deterministic input values in [-2, 2] from a seed.
+pub fn values(shape: &[usize], seed: u64) -> Tensor<f64> {
+    let n: usize = shape.iter().product();
+    let mut s = seed ^ 0x9e37_79b9_7f4a_7c15;
+    let data = (0..n)
+        .map(|_| {
+            s = s
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            -2.0 + 4.0 * ((s >> 11) as f64 / (1u64 << 53) as f64)
+        })
+        .collect();
+    Tensor::from_vec(data, shape).expect("n elements")
+}
+
+/// Builds the program, evaluating as it goes to place the guards.
+struct Resolver<'g> {
+    g: &'g Graph,
+    vars: Vec<Var<'g>>,
+    prog: Program,
+}
+
+impl<'g> Resolver<'g> {
+    fn emit(&mut self, ins: Instr) -> usize {
+        let v = apply(&ins, &self.vars);
+        self.vars.push(v);
+        self.prog.shapes.push(v.shape());
+        self.prog.instrs.push(ins);
+        self.vars.len() - 1
+    }
+
+    fn data(&self, i: usize) -> Vec<f64> {
+        self.vars[i].value().into_vec()
+    }
+
+    fn shape(&self, i: usize) -> Vec<usize> {
+        self.prog.shapes[i].clone()
+    }
+
+    fn len(&self, i: usize) -> usize {
+        self.prog.shapes[i].iter().product()
+    }
+
+    fn max_abs(&self, i: usize) -> f64 {
+        self.data(i).iter().fold(0.0, |m, x| m.max(x.abs()))
+    }
+
+    /// `i`, scaled down by a power of two when some element exceeds `limit` in magnitude.
+    fn bounded(&mut self, i: usize, limit: f64) -> usize {
+        let m = self.max_abs(i);
+        if m <= limit {
+            return i;
+        }
+        let k = (m / limit).log2().ceil() as i32;
+        self.emit(Instr::Scale(i, 2f64.powi(-k)))
+    }
+
+    /// `i` if all of it is ≥ `lo`, or else a positive function of it (the kind chosen by `k`).
+    fn positive(&mut self, i: usize, lo: f64, k: u8) -> usize {
+        if self.data(i).iter().all(|&x| x >= lo) {
+            return i;
+        }
+        match k % 4 {
+            0 => {
+                let s = self.emit(Instr::Powi(i, 2));
+                self.emit(Instr::Shift(s, lo + 0.3))
+            }
+            1 => {
+                let a = self.emit(Instr::Abs(i));
+                self.emit(Instr::Shift(a, lo + 0.1))
+            }
+            2 => {
+                let e = self.bounded(i, 3.0);
+                let e = self.emit(Instr::Exp(e));
+                self.emit(Instr::Shift(e, lo))
+            }
+            _ => {
+                let s = self.emit(Instr::Sigmoid(i));
+                self.emit(Instr::Shift(s, lo))
+            }
+        }
+    }
+
+    /// `i` if every element is at least 0.2 away from 0, or else a positive function of it.
+    fn nonzero(&mut self, i: usize, k: u8) -> usize {
+        if self.data(i).iter().all(|x| x.abs() >= 0.2) {
+            i
+        } else {
+            self.positive(i, 0.2, k)
+        }
+    }
+
+    /// `b`, or its mean when its shape does not broadcast with `a`'s (or the result would be
+    /// too large).
+    fn fit(&mut self, a: usize, b: usize) -> usize {
+        let (sa, sb) = (self.shape(a), self.shape(b));
+        match broadcast(&sa, &sb) {
+            Some(s) if s.iter().product::<usize>() <= MAX_ELEMS => b,
+            _ => self.emit(Instr::Mean(b)),
+        }
+    }
+
+    /// `i` as a 2-D value: kept if 2-D, otherwise reshaped to a row or a column.
+    fn matrix(&mut self, i: usize, column: bool) -> usize {
+        let s = self.shape(i);
+        if s.len() == 2 {
+            return i;
+        }
+        let n = self.len(i);
+        let to = if column { vec![n, 1] } else { vec![1, n] };
+        self.emit(Instr::Reshape(i, to))
+    }
+
+    fn step(&mut self, st: Step) {
+        let n = self.vars.len();
+        // Operands: half the time one of the latest four values (depth), else any (reuse).
+        let pick = |c: u16| {
+            if c & 1 == 0 {
+                n - 1 - (c as usize >> 1) % n.min(4)
+            } else {
+                (c as usize >> 1) % n
+            }
+        };
+        let (a, b, k) = (pick(st.a), pick(st.b), st.k);
+        let sa = self.shape(a);
+        let r = sa.len();
+        let out = match st.op % N_OPS {
+            0 => {
+                let b = self.fit(a, b);
+                self.emit(Instr::Add(a, b))
+            }
+            1 => {
+                let b = self.fit(a, b);
+                self.emit(Instr::Sub(a, b))
+            }
+            2 => {
+                let b = self.fit(a, b);
+                self.emit(Instr::Mul(a, b))
+            }
+            3 => {
+                let b = self.fit(a, b);
+                let b = self.nonzero(b, k);
+                self.emit(Instr::Div(a, b))
+            }
+            4 => self.emit(Instr::Scale(a, [-1.5, 0.5, 2.0, -0.25][k as usize % 4])),
+            5 => self.emit(Instr::Shift(a, [-1.0, 0.5, 0.25, 2.0][k as usize % 4])),
+            6 => self.emit(Instr::Neg(a)),
+            7 => {
+                let a = self.bounded(a, 4.0);
+                self.emit(Instr::Exp(a))
+            }
+            8 => {
+                let a = self.positive(a, 0.2, k);
+                self.emit(Instr::Ln(a))
+            }
+            9 => {
+                let a = self.positive(a, -0.8, k);
+                self.emit(Instr::Ln1p(a))
+            }
+            10 => self.emit(Instr::Tanh(a)),
+            11 => {
+                let a = self.positive(a, 0.2, k);
+                self.emit(Instr::Sqrt(a))
+            }
+            12 => self.emit(Instr::Abs(a)),
+            13 => {
+                // sign has gradient 0; multiply it into another value so it is not dead.
+                let s = self.emit(Instr::Sign(a));
+                let b = self.fit(s, b);
+                self.emit(Instr::Mul(s, b))
+            }
+            14 => {
+                let n = [-2, -1, 0, 1, 2, 3][k as usize % 6];
+                let a = if n < 0 { self.nonzero(a, k / 8) } else { a };
+                self.emit(Instr::Powi(a, n))
+            }
+            15 => {
+                let a = self.positive(a, 0.2, k);
+                self.emit(Instr::Powf(a, [-1.5, 0.5, 2.7, 0.0][k as usize % 4]))
+            }
+            16 => self.emit(Instr::Sigmoid(a)),
+            17 => {
+                let x = self.matrix(a, k & 1 == 1);
+                let y = self.matrix(b, k & 2 == 2);
+                let (sx, sy) = (self.shape(x), self.shape(y));
+                if sx[1] == sy[0] {
+                    self.emit(Instr::MatMul(x, y))
+                } else if sx[1] == sy[1] {
+                    let t = self.emit(Instr::Transpose(y));
+                    self.emit(Instr::MatMul(x, t))
+                } else if sx[0] == sy[0] {
+                    let t = self.emit(Instr::Transpose(x));
+                    self.emit(Instr::MatMul(t, y))
+                } else {
+                    // [cols, 2] from b's mean: exercises sum_to and broadcast_to.
+                    let m = self.emit(Instr::Sum(y));
+                    let m = self.emit(Instr::BroadcastTo(m, vec![sx[1], 2]));
+                    self.emit(Instr::MatMul(x, m))
+                }
+            }
+            18 => {
+                let x = self.matrix(a, k & 1 == 1);
+                self.emit(Instr::Transpose(x))
+            }
+            19 => {
+                let n = self.len(a);
+                let mut options = vec![vec![n], vec![1, n], vec![n, 1]];
+                options.extend((2..n).filter(|d| n % d == 0).map(|d| vec![d, n / d]));
+                if n == 1 {
+                    options.push(vec![]);
+                }
+                self.emit(Instr::Reshape(
+                    a,
+                    options[k as usize % options.len()].clone(),
+                ))
+            }
+            20 => self.emit(Instr::Sum(a)),
+            21 => self.emit(Instr::Mean(a)),
+            22..=25 if r == 0 => self.emit(Instr::Tanh(a)),
+            22 => self.emit(Instr::SumKeepdim(a, k as usize % r)),
+            23 => self.emit(Instr::MeanKeepdim(a, k as usize % r)),
+            24 => self.emit(Instr::MaxKeepdim(a, k as usize % r)),
+            25 => {
+                // hardmax has gradient 0; multiply it with a value so it is not dead.
+                let h = self.emit(Instr::Hardmax(a, k as usize % r));
+                self.emit(Instr::Mul(h, a))
+            }
+            26 => {
+                // sum_to a shape that broadcasts to a's: drop leading axes, set some to 1.
+                let mut to: Vec<usize> = sa[(k as usize % (r + 1)).min(r)..].to_vec();
+                for (j, d) in to.iter_mut().enumerate() {
+                    if (k >> (4 + j)) & 1 == 1 {
+                        *d = 1;
+                    }
+                }
+                self.emit(Instr::SumTo(a, to))
+            }
+            27 => {
+                // broadcast_to: grow axes of length 1, maybe prepend one.
+                let mut to: Vec<usize> = sa.iter().map(|&d| if d == 1 { 2 } else { d }).collect();
+                if k & 1 == 1 || to.is_empty() {
+                    to.insert(0, 2 + (k as usize >> 1) % 2);
+                }
+                if to.iter().product::<usize>() > MAX_ELEMS {
+                    let base = self.data(a);
+                    self.emit(Instr::Detach(a, base))
+                } else {
+                    self.emit(Instr::BroadcastTo(a, to))
+                }
+            }
+            _ => match k % 3 {
+                0 => self.gather(a, k / 3),
+                1 => self.scatter(a, k / 3),
+                _ => {
+                    // a · detach(b): b's path carries no gradient.
+                    let b = self.fit(a, b);
+                    let base = self.data(b);
+                    let d = self.emit(Instr::Detach(b, base));
+                    self.emit(Instr::Mul(a, d))
+                }
+            },
+        };
+        self.bounded(out, 8.0);
+    }
+
+    fn gather(&mut self, a: usize, k: u8) -> usize {
+        let a = if self.shape(a).is_empty() {
+            self.emit(Instr::Reshape(a, vec![1]))
+        } else {
+            a
+        };
+        let s = self.shape(a);
+        let axis = k as usize % s.len();
+        let rows: usize = s.iter().product::<usize>() / s[axis];
+        let idx = (0..rows).map(|r| (r * 7 + k as usize) % s[axis]).collect();
+        self.emit(Instr::Gather(a, axis, idx))
+    }
+
+    fn scatter(&mut self, a: usize, k: u8) -> usize {
+        let s = self.shape(a);
+        let (x, target, axis) = if s.is_empty() {
+            (self.emit(Instr::Reshape(a, vec![1])), vec![3], 0)
+        } else {
+            let axis = k as usize % s.len();
+            let mut target = s.clone();
+            if s[axis] == 1 {
+                target[axis] = 2;
+            }
+            let x = if s[axis] == 1 {
+                a
+            } else {
+                self.emit(Instr::SumKeepdim(a, axis))
+            };
+            (x, target, axis)
+        };
+        let rows: usize = target.iter().product::<usize>() / target[axis];
+        let idx = (0..rows)
+            .map(|r| (r * 5 + k as usize) % target[axis])
+            .collect();
+        self.emit(Instr::Scatter(x, axis, idx, target))
+    }
+}
+
+/// NumPy broadcasting of two shapes.
+pub fn broadcast(a: &[usize], b: &[usize]) -> Option<Vec<usize>> {
+    let n = a.len().max(b.len());
+    let mut out = vec![0; n];
+    for (i, o) in out.iter_mut().enumerate() {
+        let da = if i + a.len() >= n {
+            a[i + a.len() - n]
+        } else {
+            1
+        };
+        let db = if i + b.len() >= n {
+            b[i + b.len() - n]
+        } else {
+            1
+        };
+        *o = match (da, db) {
+            (x, y) if x == y => x,
+            (1, y) => y,
+            (x, 1) => x,
+            _ => return None,
+        };
+    }
+    Some(out)
+}
+
+/// Resolves a recipe into a program whose every op is valid, smooth and finite at its inputs.
+pub fn resolve(recipe: &Recipe) -> Program {
+    let inputs: Vec<Tensor<f64>> = recipe
+        .inputs
+        .iter()
+        .enumerate()
+        .map(|(i, &s)| values(SHAPES[s as usize % SHAPES.len()], recipe.seed + i as u64))
+        .collect();
+    let g = Graph::new();
+    let vars: Vec<_> = inputs.iter().map(|t| g.tensor(t.clone())).collect();
+    let shapes = inputs.iter().map(|t| t.shape().to_vec()).collect();
+    let mut r = Resolver {
+        g: &g,
+        vars,
+        prog: Program {
+            inputs,
+            instrs: Vec::new(),
+            shapes,
+        },
+    };
+    let _ = r.g;
+    for &st in &recipe.steps {
+        if r.vars.len() >= MAX_VALUES {
+            break;
+        }
+        r.step(st);
+    }
+    // Fold every unused value into the output, so each one reaches it.
+    let n = r.vars.len();
+    let mut used = vec![false; n];
+    for ins in &r.prog.instrs {
+        for u in operands(ins) {
+            used[u] = true;
+        }
+    }
+    let mut out = n - 1;
+    for (i, &u) in used.iter().enumerate().take(n - 1) {
+        if !u {
+            let s = r.emit(Instr::Sum(i));
+            out = r.emit(Instr::Add(out, s));
+        }
+    }
+    let _ = out;
+    r.prog
+}
+
+/// The operands of an instruction.
+pub fn operands(ins: &Instr) -> Vec<usize> {
+    use Instr::*;
+    match ins {
+        Add(a, b) | Sub(a, b) | Mul(a, b) | Div(a, b) | MatMul(a, b) => vec![*a, *b],
+        Scale(a, _) | Shift(a, _) | Powi(a, _) | Powf(a, _) => vec![*a],
+        Neg(a) | Exp(a) | Ln(a) | Ln1p(a) | Tanh(a) | Sqrt(a) | Abs(a) | Sign(a) | Sigmoid(a)
+        | Transpose(a) | Sum(a) | Mean(a) => vec![*a],
+        Detach(a, _) | RawDetach(a) => vec![*a],
+        Reshape(a, _) | SumTo(a, _) | BroadcastTo(a, _) => vec![*a],
+        SumKeepdim(a, _) | MeanKeepdim(a, _) | MaxKeepdim(a, _) | Hardmax(a, _) => vec![*a],
+        Gather(a, _, _) | Scatter(a, _, _, _) => vec![*a],
+    }
+}
