@@ -66,6 +66,7 @@ mod shape;
 mod tensor;
 
 pub mod gradcheck;
+pub mod plot;
 pub mod tutorial;
 
 pub use calculus::directional_derivative;
