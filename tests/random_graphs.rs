@@ -49,7 +49,7 @@ struct Stats {
     inner_skips: usize,
     max_inner_err: f64,
     max_exact_inner_err: f64,
-    op_counts: [usize; 32],
+    op_counts: Vec<usize>,
 }
 
 fn close(a: f64, n: f64) -> bool {
@@ -127,11 +127,14 @@ fn op_index(p: &Program) -> impl Iterator<Item = usize> + '_ {
         // The variant's position in the enum, from its Debug name.
         let name = format!("{ins:?}");
         let name = name.split('(').next().unwrap_or("").to_string();
-        OP_NAMES.iter().position(|&n| n == name).unwrap_or(31)
+        OP_NAMES
+            .iter()
+            .position(|&n| n == name)
+            .unwrap_or(OP_NAMES.len())
     })
 }
 
-const OP_NAMES: [&str; 31] = [
+const OP_NAMES: [&str; 44] = [
     "Add",
     "Sub",
     "Mul",
@@ -163,6 +166,19 @@ const OP_NAMES: [&str; 31] = [
     "Gather",
     "Scatter",
     "Detach",
+    "Relu",
+    "LeakyRelu",
+    "Softsign",
+    "Softplus",
+    "Elu",
+    "Step",
+    "Softmax",
+    "LogSoftmax",
+    "HalfSse",
+    "Mse",
+    "CrossEntropy",
+    "BceWithLogits",
+    "Hinge",
 ];
 
 /// Runs checks 1, 2 and 3 on one recipe.
@@ -193,6 +209,7 @@ fn check_program(p: &Program, seed: u64, stats: &RefCell<Stats>) -> Result<(), T
         s.max_values = s.max_values.max(all.len());
         s.tape_nodes += g.len();
         s.max_tape_nodes = s.max_tape_nodes.max(g.len());
+        s.op_counts.resize(OP_NAMES.len() + 1, 0);
         for k in op_index(p) {
             s.op_counts[k] += 1;
         }
@@ -545,4 +562,53 @@ fn checker_skips_and_counts_a_kink() {
     let stats = RefCell::new(Stats::default());
     check_program(&p, 3, &stats).unwrap();
     assert_eq!(stats.borrow().kink_skips, 2, "{:?}", stats.borrow());
+}
+
+// ---- Regressions: minimal recipes that once failed, kept as they shrank. ----
+
+/// Shrunk from the Hessian batch: ½‖detach(x) − x‖² is exactly 0 at the base point, so
+/// `abs` saw an exact 0, where abs'(0) = 0 made the second derivative 0 although |v| = v is
+/// smooth there (v ≥ 0). The generator now moves kink operands off their kink.
+#[test]
+fn regression_abs_at_an_exact_zero_is_moved_off_the_kink() {
+    let r = Recipe {
+        seed: 0,
+        inputs: vec![2],
+        steps: vec![
+            Step {
+                op: 27,
+                a: 0,
+                b: 0,
+                k: 19,
+            },
+            Step {
+                op: 38,
+                a: 5715,
+                b: 549,
+                k: 20,
+            },
+            Step {
+                op: 8,
+                a: 2129,
+                b: 0,
+                k: 185,
+            },
+        ],
+    };
+    let p = resolve(&r);
+    let abs_arg = p
+        .instrs
+        .iter()
+        .find_map(|i| match i {
+            Instr::Abs(a) => Some(*a),
+            _ => None,
+        })
+        .expect("the recipe takes an abs");
+    assert!(matches!(
+        p.instrs[abs_arg - p.inputs.len()],
+        Instr::Shift(..)
+    ));
+    let stats = RefCell::new(HessStats::default());
+    check_hessian(&r, &stats).unwrap();
+    check_recipe(&r, &RefCell::new(Stats::default())).unwrap();
 }

@@ -20,7 +20,7 @@
 #![allow(dead_code)]
 
 use std::fmt;
-use tapegrad::{Graph, Tensor, Var};
+use tapegrad::{Graph, Tensor, Var, nn};
 
 /// The input shapes a recipe picks from (pairs of them broadcast, or are made to).
 pub const SHAPES: [&[usize]; 6] = [&[], &[3], &[2, 3], &[2, 1], &[1, 3], &[4]];
@@ -88,13 +88,26 @@ pub enum Instr {
     /// `base` as a constant: the gradient treats a detached value as a constant, so the finite
     /// differences must see it frozen too. The value is unchanged at the base point.
     Detach(usize, Vec<f64>),
+    Relu(usize),
+    LeakyRelu(usize, f64),
+    Softsign(usize),
+    Softplus(usize),
+    Elu(usize, f64),
+    Step(usize),
+    Softmax(usize, usize),
+    LogSoftmax(usize, usize),
+    HalfSse(usize, usize),
+    Mse(usize, usize),
+    CrossEntropy(usize, Vec<usize>),
+    BceWithLogits(usize, usize),
+    Hinge(usize, usize),
     /// A plain `detach`, never generated: the finite differences see through it, so a
     /// program using it must FAIL the checks (the tests use it to prove they can fail).
     RawDetach(usize),
 }
 
 /// How many op numbers a step chooses from.
-pub const N_OPS: u8 = 29;
+pub const N_OPS: u8 = 40;
 
 /// A resolved graph: the input values, the instructions, and each value's shape.
 #[derive(Clone)]
@@ -139,6 +152,19 @@ pub fn apply<'g>(ins: &Instr, vs: &[Var<'g>]) -> Var<'g> {
         Gather(a, ax, idx) => vs[*a].gather(*ax, idx),
         Scatter(a, ax, idx, s) => vs[*a].scatter(*ax, idx, s),
         RawDetach(a) => vs[*a].detach(),
+        Relu(a) => vs[*a].relu(),
+        LeakyRelu(a, s) => vs[*a].leaky_relu(*s),
+        Softsign(a) => vs[*a].softsign(),
+        Softplus(a) => vs[*a].softplus(),
+        Elu(a, al) => vs[*a].elu(*al),
+        Step(a) => vs[*a].step(),
+        Softmax(a, ax) => vs[*a].softmax(*ax),
+        LogSoftmax(a, ax) => vs[*a].log_softmax(*ax),
+        HalfSse(a, b) => nn::half_sse(vs[*a], vs[*b]),
+        Mse(a, b) => nn::mse(vs[*a], vs[*b]),
+        CrossEntropy(a, c) => nn::cross_entropy(vs[*a], c),
+        BceWithLogits(a, b) => nn::binary_cross_entropy_with_logits(vs[*a], vs[*b]),
+        Hinge(a, b) => nn::hinge(vs[*a], vs[*b]),
         Detach(a, base) => {
             let d = vs[*a].detach();
             let now = d.value();
@@ -271,6 +297,7 @@ impl<'g> Resolver<'g> {
                 self.emit(Instr::Shift(s, lo + 0.3))
             }
             1 => {
+                let i = self.off_kink(i);
                 let a = self.emit(Instr::Abs(i));
                 self.emit(Instr::Shift(a, lo + 0.1))
             }
@@ -302,6 +329,40 @@ impl<'g> Resolver<'g> {
         match broadcast(&sa, &sb) {
             Some(s) if s.iter().product::<usize>() <= MAX_ELEMS => b,
             _ => self.emit(Instr::Mean(b)),
+        }
+    }
+
+    /// `i`, shifted when some element lies within 0.05 of 0, the kink of abs, sign, relu and
+    /// their kin. At an exact 0 the conventions (abs'(0) = 0, ...) pick one side, which can
+    /// disagree with the differences even where the whole expression is smooth.
+    fn off_kink(&mut self, i: usize) -> usize {
+        let d = self.data(i);
+        if d.iter().all(|x| x.abs() >= 0.05) {
+            return i;
+        }
+        let c = [
+            0.1, 0.25, 0.55, 0.7, 0.85, 1.15, 1.3, 1.45, 1.6, 1.75, 1.9, 2.05, 2.2,
+        ]
+        .into_iter()
+        .find(|c| d.iter().all(|x| (x + c).abs() >= 0.05))
+        .expect("at most 12 elements rule out at most 12 shifts");
+        self.emit(Instr::Shift(i, c))
+    }
+
+    /// `b` brought to `a`'s shape: broadcast if it broadcasts, else its mean broadcast.
+    fn same_shape(&mut self, a: usize, b: usize) -> usize {
+        let (sa, sb) = (self.shape(a), self.shape(b));
+        if sa == sb {
+            return b;
+        }
+        let from = match broadcast(&sa, &sb) {
+            Some(s) if s == sa => b,
+            _ => self.emit(Instr::Mean(b)),
+        };
+        if self.shape(from) == sa {
+            from
+        } else {
+            self.emit(Instr::BroadcastTo(from, sa))
         }
     }
 
@@ -367,9 +428,13 @@ impl<'g> Resolver<'g> {
                 let a = self.positive(a, 0.2, k);
                 self.emit(Instr::Sqrt(a))
             }
-            12 => self.emit(Instr::Abs(a)),
+            12 => {
+                let a = self.off_kink(a);
+                self.emit(Instr::Abs(a))
+            }
             13 => {
                 // sign has gradient 0; multiply it into another value so it is not dead.
+                let a = self.off_kink(a);
                 let s = self.emit(Instr::Sign(a));
                 let b = self.fit(s, b);
                 self.emit(Instr::Mul(s, b))
@@ -451,6 +516,56 @@ impl<'g> Resolver<'g> {
                     self.emit(Instr::Detach(a, base))
                 } else {
                     self.emit(Instr::BroadcastTo(a, to))
+                }
+            }
+            29..=34 => {
+                let a = self.off_kink(a);
+                match st.op % N_OPS {
+                    29 => self.emit(Instr::Relu(a)),
+                    30 => self.emit(Instr::LeakyRelu(a, [0.01, 0.2, -0.5][k as usize % 3])),
+                    31 => self.emit(Instr::Softsign(a)),
+                    32 => self.emit(Instr::Softplus(a)),
+                    33 => self.emit(Instr::Elu(a, [1.0, 0.5, 2.0][k as usize % 3])),
+                    _ => {
+                        // step has gradient 0; multiply it into another value.
+                        let s = self.emit(Instr::Step(a));
+                        let b = self.fit(s, b);
+                        self.emit(Instr::Mul(s, b))
+                    }
+                }
+            }
+            35 | 36 => {
+                let a = if r == 0 {
+                    self.emit(Instr::Reshape(a, vec![1]))
+                } else {
+                    a
+                };
+                let axis = k as usize % self.shape(a).len();
+                if st.op % N_OPS == 35 {
+                    self.emit(Instr::Softmax(a, axis))
+                } else {
+                    self.emit(Instr::LogSoftmax(a, axis))
+                }
+            }
+            37 => {
+                let a = if r == 0 {
+                    self.emit(Instr::Reshape(a, vec![1]))
+                } else {
+                    a
+                };
+                let s = self.shape(a);
+                let last = s[s.len() - 1];
+                let rows = self.len(a) / last;
+                let classes = (0..rows).map(|i| (i * 3 + k as usize) % last).collect();
+                self.emit(Instr::CrossEntropy(a, classes))
+            }
+            38 => {
+                let b = self.same_shape(a, b);
+                match k % 4 {
+                    0 => self.emit(Instr::HalfSse(a, b)),
+                    1 => self.emit(Instr::Mse(a, b)),
+                    2 => self.emit(Instr::BceWithLogits(a, b)),
+                    _ => self.emit(Instr::Hinge(a, b)),
                 }
             }
             _ => match k % 3 {
@@ -589,5 +704,8 @@ pub fn operands(ins: &Instr) -> Vec<usize> {
         Reshape(a, _) | SumTo(a, _) | BroadcastTo(a, _) => vec![*a],
         SumKeepdim(a, _) | MeanKeepdim(a, _) | MaxKeepdim(a, _) | Hardmax(a, _) => vec![*a],
         Gather(a, _, _) | Scatter(a, _, _, _) => vec![*a],
+        Relu(a) | LeakyRelu(a, _) | Softsign(a) | Softplus(a) | Elu(a, _) | Step(a) => vec![*a],
+        Softmax(a, _) | LogSoftmax(a, _) | CrossEntropy(a, _) => vec![*a],
+        HalfSse(a, b) | Mse(a, b) | BceWithLogits(a, b) | Hinge(a, b) => vec![*a, *b],
     }
 }

@@ -1,0 +1,260 @@
+//! The conventions table (`docs/conventions.md`): one test per row, asserting the exact value
+//! and gradient we return at each edge case. The doc names the test of every row.
+
+use tapegrad::nn::cross_entropy;
+use tapegrad::{Graph, Tensor, Var};
+
+const INF: f64 = f64::INFINITY;
+const NAN: f64 = f64::NAN;
+
+/// The value and the gradient of the scalar function `f` at `x0`, by `backward`, and the
+/// gradient by the recorded path (`g.grad`), which must agree bit for bit.
+fn at(f: impl for<'g> Fn(Var<'g>) -> Var<'g>, x0: f64) -> (f64, f64) {
+    let g = Graph::new();
+    let x = g.scalar(x0);
+    let y = f(x);
+    y.backward();
+    let (value, grad) = (y.item(), x.grad().item());
+    let recorded = g.grad(y, &[x])[0].item();
+    assert!(
+        recorded.to_bits() == grad.to_bits() || (recorded.is_nan() && grad.is_nan()),
+        "recorded path {recorded} vs backward {grad} at {x0}"
+    );
+    (value, grad)
+}
+
+/// Values and gradients of Σ f(x)ᵢ·wᵢ over a row `xs`, with the weights `ws`.
+fn row(f: impl for<'g> Fn(Var<'g>) -> Var<'g>, xs: &[f64], ws: &[f64]) -> (Vec<f64>, Vec<f64>) {
+    let g = Graph::new();
+    let x = g.tensor(Tensor::from_vec(xs.to_vec(), &[1, xs.len()]).unwrap());
+    let w = g.constant(Tensor::from_vec(ws.to_vec(), &[1, ws.len()]).unwrap());
+    let y = f(x);
+    (y * w).sum().backward();
+    (y.value().into_vec(), x.grad().into_vec())
+}
+
+#[test]
+fn relu_grad_at_zero_is_zero() {
+    assert_eq!(at(|x| x.relu(), 0.0), (0.0, 0.0));
+    assert_eq!(at(|x| x.relu(), -0.0), (0.0, 0.0));
+    assert_eq!(at(|x| x.relu(), 1e-300), (1e-300, 1.0));
+}
+
+#[test]
+fn leaky_relu_grad_at_zero_is_the_slope() {
+    assert_eq!(at(|x| x.leaky_relu(0.1), 0.0), (0.0, 0.1));
+}
+
+#[test]
+fn elu_grad_at_zero_is_alpha() {
+    assert_eq!(at(|x| x.elu(2.0), 0.0), (0.0, 2.0));
+}
+
+#[test]
+fn abs_grad_at_zero_is_zero() {
+    assert_eq!(at(|x| x.abs(), 0.0), (0.0, 0.0));
+    assert_eq!(at(|x| x.abs(), -0.0), (0.0, 0.0));
+}
+
+#[test]
+fn sign_grad_is_zero_everywhere() {
+    for x0 in [-2.0, -0.0, 0.0, 1e-300, 3.0] {
+        let (v, d) = at(|x| x.sign(), x0);
+        assert_eq!(d, 0.0);
+        assert_eq!(v, if x0 == 0.0 { 0.0 } else { x0.signum() });
+    }
+}
+
+#[test]
+fn max_with_ties_sends_the_gradient_to_the_first_arg_max() {
+    let (v, d) = row(|x| x.max_keepdim(1), &[1.0, 3.0, 3.0, 3.0], &[2.0]);
+    assert_eq!(v, [3.0]);
+    assert_eq!(d, [0.0, 2.0, 0.0, 0.0]);
+    // Along axis 0 of a [2, 2] with a tie in the second column.
+    let g = Graph::new();
+    let x = g.tensor(Tensor::from_vec(vec![1.0, 5.0, 2.0, 5.0], &[2, 2]).unwrap());
+    x.max_keepdim(0).sum().backward();
+    assert_eq!(x.grad().data(), &[0.0, 1.0, 1.0, 0.0]);
+}
+
+#[test]
+fn sqrt_grad_at_zero_is_plus_infinity() {
+    assert_eq!(at(|x| x.sqrt(), 0.0), (0.0, INF));
+}
+
+#[test]
+fn x_to_the_zero_has_grad_zero_even_at_zero() {
+    assert_eq!(at(|x| x.powi(0), 0.0), (1.0, 0.0));
+    assert_eq!(at(|x| x.powf(0.0), 0.0), (1.0, 0.0));
+    assert_eq!(at(|x| x.powi(0), 2.5), (1.0, 0.0));
+}
+
+#[test]
+fn x_squared_has_grad_zero_at_zero() {
+    assert_eq!(at(|x| x.powi(2), 0.0), (0.0, 0.0));
+    assert_eq!(at(|x| x * x, 0.0), (0.0, 0.0));
+    assert_eq!(at(|x| x.powf(2.0), 0.0), (0.0, 0.0));
+}
+
+#[test]
+fn sigmoid_at_large_inputs_is_its_exact_limit_with_grad_zero() {
+    for (x0, limit) in [(1000.0, 1.0), (-1000.0, 0.0), (1e30, 1.0), (-1e30, 0.0)] {
+        assert_eq!(at(|x| x.sigmoid(), x0), (limit, 0.0), "sigmoid({x0})");
+    }
+}
+
+#[test]
+fn tanh_at_large_inputs_is_its_exact_limit_with_grad_zero() {
+    for (x0, limit) in [(1000.0, 1.0), (-1000.0, -1.0), (1e30, 1.0), (-1e30, -1.0)] {
+        assert_eq!(at(|x| x.tanh(), x0), (limit, 0.0), "tanh({x0})");
+    }
+}
+
+#[test]
+fn softsign_at_1e30_is_exactly_one_with_grad_zero_and_at_1000_is_correctly_rounded() {
+    for (x0, limit) in [(1e30, 1.0), (-1e30, -1.0)] {
+        assert_eq!(at(|x| x.softsign(), x0), (limit, 0.0), "softsign({x0})");
+    }
+    // softsign approaches ±1 only polynomially: at ±1000 it is ±1000/1001, slope 1/1001².
+    // The slope comes out of the chain rule as 1/1001 − 1000/1001², a difference of nearly
+    // equal numbers, so it is right to about 1e-10 relative, not to the last bit.
+    for x0 in [1000.0, -1000.0] {
+        let (v, d) = at(|x| x.softsign(), x0);
+        assert_eq!(v, x0 / 1001.0);
+        let want = 1.0 / (1001.0 * 1001.0);
+        assert!(((d - want) / want).abs() < 1e-9, "{d} vs {want}");
+    }
+}
+
+#[test]
+fn softplus_at_plus_minus_1000_is_exact() {
+    assert_eq!(at(|x| x.softplus(), 1000.0), (1000.0, 1.0));
+    assert_eq!(at(|x| x.softplus(), -1000.0), (0.0, 0.0));
+    assert_eq!(at(|x| x.softplus(), 0.0), (2f64.ln(), 0.5));
+}
+
+#[test]
+fn log_softmax_of_huge_logits_is_finite_and_exact() {
+    for big in [1000.0, 1e30] {
+        let (v, d) = row(|x| x.log_softmax(1), &[big, 0.0], &[1.0, 0.0]);
+        assert_eq!(v, [0.0, -big]);
+        // ∂/∂x of log_softmax(x)₀ = δ₀ⱼ − softmax(x)ⱼ = [1 − 1, 0 − 0].
+        assert_eq!(d, [0.0, 0.0]);
+        let (_, d) = row(|x| x.log_softmax(1), &[big, 0.0], &[0.0, 1.0]);
+        assert_eq!(d, [-1.0, 1.0]);
+    }
+}
+
+#[test]
+fn cross_entropy_of_huge_logits_is_finite_and_exact() {
+    for big in [1000.0, 1e30] {
+        for (class, loss, grad) in [(0, 0.0, [0.0, 0.0]), (1, big, [1.0, -1.0])] {
+            let g = Graph::new();
+            let x = g.tensor(Tensor::from_vec(vec![big, 0.0], &[1, 2]).unwrap());
+            let l = cross_entropy(x, &[class]);
+            l.backward();
+            assert_eq!(l.item(), loss, "logits [{big}, 0], class {class}");
+            assert_eq!(x.grad().data(), &grad, "logits [{big}, 0], class {class}");
+        }
+    }
+}
+
+#[test]
+fn softmax_with_masked_entries_is_finite_with_grad_zero_on_the_mask() {
+    let xs = [0.5, -INF, 1.5, -INF];
+    let (v, d) = row(|x| x.softmax(1), &xs, &[1.0, 2.0, 3.0, 4.0]);
+    let e = (-1.0f64).exp();
+    assert_eq!(v[1], 0.0);
+    assert_eq!(v[3], 0.0);
+    assert!((v[0] - e / (1.0 + e)).abs() < 1e-16 && (v[2] - 1.0 / (1.0 + e)).abs() < 1e-16);
+    assert!(d.iter().all(|g| g.is_finite()), "{d:?}");
+    assert_eq!((d[1], d[3]), (0.0, 0.0));
+    // s₀(w₀ − Σ sⱼwⱼ) on an unmasked entry.
+    let mean = v[0] * 1.0 + v[2] * 3.0;
+    assert!((d[0] - v[0] * (1.0 - mean)).abs() < 1e-15);
+}
+
+#[test]
+fn softmax_of_an_all_masked_row_is_nan() {
+    let (v, _) = row(|x| x.softmax(1), &[-INF, -INF], &[1.0, 1.0]);
+    assert!(v.iter().all(|s| s.is_nan()), "{v:?}");
+}
+
+#[test]
+fn division_by_zero_follows_ieee() {
+    // 1/x at 0: value +∞, derivative −1/x² = −∞.
+    assert_eq!(at(|x| 1.0 / x, 0.0), (INF, -INF));
+    // 0/0 is NaN, and so is its derivative in the denominator; in the numerator it is 1/0.
+    let g = Graph::new();
+    let (a, b) = (g.scalar(0.0), g.scalar(0.0));
+    let y = a / b;
+    y.backward();
+    assert!(y.item().is_nan());
+    assert_eq!(a.grad().item(), INF);
+    assert!(b.grad().item().is_nan());
+}
+
+/// A named unary function of a node.
+type Unary = fn(Var<'_>) -> Var<'_>;
+
+#[test]
+fn nan_input_propagates_to_value_and_gradient_without_panicking() {
+    let unary: [(&str, Unary); 16] = [
+        ("exp", |x| x.exp()),
+        ("ln", |x| x.ln()),
+        ("ln_1p", |x| x.ln_1p()),
+        ("tanh", |x| x.tanh()),
+        ("sqrt", |x| x.sqrt()),
+        ("abs", |x| x.abs()),
+        ("powi(3)", |x| x.powi(3)),
+        ("powf(1.5)", |x| x.powf(1.5)),
+        ("sigmoid", |x| x.sigmoid()),
+        ("relu", |x| x.relu()),
+        ("leaky_relu", |x| x.leaky_relu(0.1)),
+        ("elu", |x| x.elu(1.0)),
+        ("softplus", |x| x.softplus()),
+        ("softsign", |x| x.softsign()),
+        ("x·x", |x| x * x),
+        ("1/x", |x| 1.0 / x),
+    ];
+    for (name, f) in unary {
+        let (v, d) = at(f, NAN);
+        assert!(v.is_nan() && d.is_nan(), "{name}(NaN) = {v}, gradient {d}");
+    }
+    // Reductions and matmul carry the NaN to every output it reaches.
+    let g = Graph::new();
+    let x = g.tensor(Tensor::from_vec(vec![1.0, NAN, 2.0, 3.0], &[2, 2]).unwrap());
+    let w = g.tensor(Tensor::from_vec(vec![0.5, -1.0, 2.0, 1.0], &[2, 2]).unwrap());
+    let y = x.matmul(w).log_softmax(1).sum();
+    y.backward();
+    assert!(y.item().is_nan());
+    assert!(w.grad().data().iter().all(|v| v.is_nan()));
+}
+
+#[test]
+fn zero_gradient_ops_give_zero_gradient_even_at_nan() {
+    // sign, step and hardmax are piecewise constant: nothing flows back, NaN or not.
+    assert_eq!(at(|x| x.sign(), NAN).1, 0.0);
+    assert_eq!(at(|x| x.step(), NAN).1, 0.0);
+    let g = Graph::new();
+    let x = g.tensor(Tensor::from_vec(vec![1.0, NAN], &[2]).unwrap());
+    x.hardmax(0).sum().backward();
+    assert_eq!(x.grad().data(), &[0.0, 0.0]);
+}
+
+#[test]
+fn max_with_a_nan_returns_nan_and_routes_the_gradient_to_it() {
+    let (v, d) = row(|x| x.max_keepdim(1), &[1.0, NAN, 2.0], &[1.0]);
+    assert!(v[0].is_nan());
+    assert_eq!(d, [0.0, 1.0, 0.0]);
+}
+
+#[test]
+fn sigmoid_grad_at_zero_is_a_quarter() {
+    assert_eq!(at(|x| x.sigmoid(), 0.0), (0.5, 0.25));
+}
+
+#[test]
+fn ln_at_zero_is_minus_infinity_with_grad_plus_infinity() {
+    assert_eq!(at(|x| x.ln(), 0.0), (-INF, INF));
+}

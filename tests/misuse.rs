@@ -1,0 +1,323 @@
+//! Misuse fails loudly: every case panics at the caller's line (this file, the line of the
+//! offending call) with a message naming the op and the shapes or ids. Bad data from outside
+//! (tensor construction) is an `Err` that says what and where.
+//!
+//! One panic hook is installed for the whole binary; it records the message and location of a
+//! panic in a thread-local slot while a case is expected to panic, and defers to the default
+//! hook otherwise, so the cases run in parallel without racing and real failures still print.
+
+use std::cell::{Cell, RefCell};
+use std::panic::{self, AssertUnwindSafe};
+use std::sync::Once;
+use tapegrad::nn::{binary_cross_entropy_with_logits, cross_entropy, half_sse, hinge, mse};
+use tapegrad::{Error, Graph, Tensor};
+
+thread_local! {
+    static EXPECTING: Cell<bool> = const { Cell::new(false) };
+    static CAUGHT: RefCell<Option<(String, u32)>> = const { RefCell::new(None) };
+}
+
+fn install_hook() {
+    static ONCE: Once = Once::new();
+    ONCE.call_once(|| {
+        let default = panic::take_hook();
+        panic::set_hook(Box::new(move |info| {
+            if EXPECTING.with(Cell::get) {
+                let at = info.location().map(|l| (l.file().to_string(), l.line()));
+                CAUGHT.with(|c| *c.borrow_mut() = at);
+            } else {
+                default(info);
+            }
+        }));
+    });
+}
+
+/// Runs `f`, which must panic; returns the message, file and line of the panic.
+fn caught(f: impl FnOnce()) -> (String, String, u32) {
+    install_hook();
+    EXPECTING.with(|e| e.set(true));
+    let result = panic::catch_unwind(AssertUnwindSafe(f));
+    EXPECTING.with(|e| e.set(false));
+    let payload = match result {
+        Ok(()) => panic!("expected a panic, but the call returned"),
+        Err(p) => p,
+    };
+    let msg = payload
+        .downcast_ref::<String>()
+        .cloned()
+        .or_else(|| payload.downcast_ref::<&str>().map(|s| s.to_string()))
+        .unwrap_or_default();
+    let (file, line) = CAUGHT
+        .with(|c| c.borrow_mut().take())
+        .expect("the hook saw it");
+    (msg, file, line)
+}
+
+/// Asserts that `$call` panics in this file, on the line where the macro is invoked (or the
+/// next few, when rustfmt breaks the call), with a message containing every `$want`.
+macro_rules! misuse {
+    ($call:expr, $($want:expr),+ $(,)?) => {{
+        let here = line!();
+        let (msg, file, line) = caught(|| {
+            let _ = $call;
+        });
+        assert!(
+            file.ends_with("tests/misuse.rs") && (here..here + 4).contains(&line),
+            "raised at {file}:{line}, not at the caller's line {here}: {msg}"
+        );
+        for want in [$($want),+] {
+            assert!(msg.contains(want), "message {msg:?} lacks {want:?}");
+        }
+    }};
+}
+
+fn zeros(shape: &[usize]) -> Tensor<f64> {
+    Tensor::zeros(shape)
+}
+
+#[test]
+fn add_with_shapes_that_do_not_broadcast_panics() {
+    let g = Graph::new();
+    let (a, b) = (g.tensor(zeros(&[2, 3])), g.tensor(zeros(&[4])));
+    misuse!(a + b, "add", "[2, 3]", "[4]", "do not broadcast");
+}
+
+#[test]
+fn sub_with_shapes_that_do_not_broadcast_panics() {
+    let g = Graph::new();
+    let (a, b) = (g.tensor(zeros(&[3, 2])), g.tensor(zeros(&[3])));
+    misuse!(a - b, "sub", "[3, 2]", "[3]", "do not broadcast");
+}
+
+#[test]
+fn mul_with_shapes_that_do_not_broadcast_panics() {
+    let g = Graph::new();
+    let (a, b) = (g.tensor(zeros(&[2])), g.tensor(zeros(&[3])));
+    misuse!(a * b, "mul", "[2]", "[3]", "do not broadcast");
+}
+
+#[test]
+fn div_with_shapes_that_do_not_broadcast_panics() {
+    let g = Graph::new();
+    let (a, b) = (g.tensor(zeros(&[2, 2])), g.tensor(zeros(&[2, 3])));
+    misuse!(a / b, "div", "[2, 2]", "[2, 3]", "do not broadcast");
+}
+
+#[test]
+fn matmul_with_mismatched_inner_lengths_panics() {
+    let g = Graph::new();
+    let (a, b) = (g.tensor(zeros(&[2, 3])), g.tensor(zeros(&[4, 5])));
+    misuse!(
+        a.matmul(b),
+        "matmul",
+        "[2, 3]",
+        "[4, 5]",
+        "cannot be multiplied"
+    );
+}
+
+#[test]
+fn matmul_of_a_vector_panics() {
+    let g = Graph::new();
+    let (a, b) = (g.tensor(zeros(&[3])), g.tensor(zeros(&[3, 2])));
+    misuse!(a.matmul(b), "matmul", "[3]", "[3, 2]", "both 2-D");
+}
+
+#[test]
+fn axis_out_of_range_panics_in_every_axis_op() {
+    let g = Graph::new();
+    let x = g.tensor(zeros(&[2, 3]));
+    let want = "axis 2 is out of range for shape [2, 3]";
+    misuse!(x.sum_keepdim(2), "sum_keepdim", want);
+    misuse!(x.mean_keepdim(2), "mean_keepdim", want);
+    misuse!(x.max_keepdim(2), "max_keepdim", want);
+    misuse!(x.hardmax(2), "hardmax", want);
+    misuse!(x.gather(2, &[0, 0]), "gather", want);
+    misuse!(x.scatter(2, &[0], &[2, 3]), "scatter", want);
+    // softmax reports the op it fails in, max_keepdim, at the caller's line.
+    misuse!(x.softmax(2), want);
+    misuse!(x.log_softmax(2), want);
+}
+
+#[test]
+fn reshape_to_another_element_count_panics() {
+    let g = Graph::new();
+    let x = g.tensor(zeros(&[2, 3]));
+    misuse!(
+        x.reshape(&[4]),
+        "reshape",
+        "[2, 3] (6 elements)",
+        "[4] (4 elements)"
+    );
+}
+
+#[test]
+fn backward_on_a_non_scalar_panics() {
+    let g = Graph::new();
+    let x = g.tensor(zeros(&[2, 2]));
+    misuse!(x.backward(), "backward", "shape [2, 2]", "one-element");
+}
+
+#[test]
+fn grad_of_a_non_scalar_panics() {
+    let g = Graph::new();
+    let x = g.tensor(zeros(&[3]));
+    misuse!(g.grad(x, &[x]), "grad", "shape [3]", "one-element");
+}
+
+#[test]
+fn mixing_nodes_of_two_graphs_panics_naming_the_nodes() {
+    let (g1, g2) = (Graph::new(), Graph::new());
+    let a = g1.scalar(1.0);
+    let _pad = g2.scalar(0.0);
+    let b = g2.scalar(2.0);
+    misuse!(a * b, "mul", "different graphs", "node 0", "node 1");
+    let (m1, m2) = (g1.tensor(zeros(&[1, 1])), g2.tensor(zeros(&[1, 1])));
+    misuse!(m1.matmul(m2), "matmul", "different graphs");
+}
+
+#[test]
+fn grad_with_a_node_of_another_graph_panics_naming_it() {
+    let (g1, g2) = (Graph::new(), Graph::new());
+    let y = g1.scalar(1.0).exp();
+    let _pad = g2.scalar(0.0);
+    let w = g2.scalar(2.0);
+    misuse!(g1.grad(y, &[w]), "grad", "node 1", "different graph");
+}
+
+#[test]
+fn gather_with_an_out_of_range_index_panics() {
+    let g = Graph::new();
+    let x = g.tensor(zeros(&[2, 3]));
+    misuse!(
+        x.gather(1, &[0, 3]),
+        "gather",
+        "index 3",
+        "position 1",
+        "length 3",
+        "[2, 3]"
+    );
+}
+
+#[test]
+fn gather_with_the_wrong_number_of_indices_panics() {
+    let g = Graph::new();
+    let x = g.tensor(zeros(&[2, 3]));
+    misuse!(x.gather(1, &[0]), "gather", "1 entries", "2 rows");
+}
+
+#[test]
+fn cross_entropy_with_an_out_of_range_class_panics() {
+    let g = Graph::new();
+    let x = g.tensor(zeros(&[2, 3]));
+    misuse!(cross_entropy(x, &[0, 7]), "index 7", "out of range");
+}
+
+#[test]
+fn cross_entropy_of_a_scalar_panics() {
+    let g = Graph::new();
+    let x = g.scalar(1.0);
+    misuse!(cross_entropy(x, &[0]), "cross_entropy", "[]", "class axis");
+}
+
+#[test]
+fn scatter_of_a_value_that_does_not_fit_panics() {
+    let g = Graph::new();
+    let x = g.tensor(zeros(&[2, 2]));
+    misuse!(
+        x.scatter(1, &[0, 0], &[2, 3]),
+        "scatter",
+        "[2, 2]",
+        "[2, 3]"
+    );
+}
+
+#[test]
+fn transpose_of_a_vector_panics() {
+    let g = Graph::new();
+    let x = g.tensor(zeros(&[3]));
+    misuse!(x.transpose(), "transpose", "2-D", "[3]");
+}
+
+#[test]
+fn broadcast_to_an_incompatible_shape_panics() {
+    let g = Graph::new();
+    let x = g.tensor(zeros(&[2]));
+    misuse!(x.broadcast_to(&[2, 3]), "broadcast_to", "[2]", "[2, 3]");
+}
+
+#[test]
+fn sum_to_an_incompatible_shape_panics() {
+    let g = Graph::new();
+    let x = g.tensor(zeros(&[2, 3]));
+    misuse!(x.sum_to(&[2]), "sum_to", "[2, 3]", "[2]");
+}
+
+#[test]
+fn losses_with_mismatched_shapes_panic() {
+    let g = Graph::new();
+    let (y, t) = (g.tensor(zeros(&[2, 3])), g.constant(zeros(&[3, 2])));
+    misuse!(mse(y, t), "mse", "[2, 3]", "[3, 2]");
+    misuse!(half_sse(y, t), "half_sse", "[2, 3]", "[3, 2]");
+    misuse!(hinge(y, t), "hinge", "[2, 3]", "[3, 2]");
+    misuse!(
+        binary_cross_entropy_with_logits(y, t),
+        "binary_cross_entropy_with_logits",
+        "[3, 2]"
+    );
+}
+
+#[test]
+fn item_of_a_vector_panics() {
+    let g = Graph::new();
+    let x = g.tensor(zeros(&[2]));
+    misuse!(x.item(), "item", "[2]");
+}
+
+#[test]
+fn misuse_checker_rejects_a_call_that_does_not_panic() {
+    // The checker itself: a call that returns normally must fail the check.
+    let outcome = panic::catch_unwind(|| caught(|| {}));
+    assert!(outcome.is_err());
+}
+
+// ---- Bad data is an Err, not a panic. ----
+
+#[test]
+fn from_vec_with_a_length_that_does_not_fit_is_an_err() {
+    let err = Tensor::<f64>::from_vec(vec![1.0; 5], &[2, 3]).unwrap_err();
+    assert_eq!(
+        err,
+        Error::LengthMismatch {
+            len: 5,
+            shape: vec![2, 3],
+            expected: 6
+        }
+    );
+    assert!(err.to_string().contains("5 elements") && err.to_string().contains("[2, 3]"));
+    assert!(Tensor::<f32>::from_vec(vec![], &[1]).is_err());
+    assert!(Tensor::<f64>::from_vec(vec![1.0], &[0]).is_err());
+}
+
+#[test]
+fn from_vec_finite_rejects_nan_and_infinities_naming_the_index() {
+    for (bad, at) in [(f64::NAN, 2), (f64::INFINITY, 0), (f64::NEG_INFINITY, 3)] {
+        let mut data = vec![1.0, 2.0, 3.0, 4.0];
+        data[at] = bad;
+        let err = Tensor::from_vec_finite(data, &[2, 2]).unwrap_err();
+        assert_eq!(
+            err,
+            Error::NonFinite {
+                context: "Tensor::from_vec_finite".into(),
+                index: at
+            }
+        );
+        assert!(err.to_string().contains(&format!("element {at}")), "{err}");
+    }
+    assert!(Tensor::from_vec_finite(vec![f32::NAN], &[1]).is_err());
+    // A finite tensor of the wrong length is still a length error.
+    assert!(matches!(
+        Tensor::from_vec_finite(vec![1.0f64; 3], &[2, 2]),
+        Err(Error::LengthMismatch { .. })
+    ));
+}
