@@ -66,6 +66,7 @@ mod shape;
 mod tensor;
 
 pub mod gradcheck;
+pub mod optim;
 pub mod plot;
 pub mod tutorial;
 

@@ -14,7 +14,16 @@
 //!   [`hinge`].
 
 mod activation;
+mod layers;
 mod loss;
+mod params;
+mod perceptron;
+mod save;
 mod softmax;
+mod train;
 
+pub use layers::{Activation, Init, Linear, Mlp, Model};
 pub use loss::{binary_cross_entropy_with_logits, cross_entropy, half_sse, hinge, mse};
+pub use params::{Bound, Param, Params};
+pub use perceptron::{Perceptron, PerceptronReport};
+pub use train::{Report, StepLog, Stop, Train, fit, rows};
