@@ -12,11 +12,10 @@
 //!   differentiated again, with no second set of rules.
 
 use crate::float::Float;
-use crate::graph::{Node, NodeId, Tape};
+use crate::graph::{NONE, Node, NodeId, Tape};
 use crate::ops::{self, Op};
 use crate::shape::Shape;
 use crate::tensor::Tensor;
-use smallvec::SmallVec;
 use std::sync::Arc;
 
 /// An opaque handle to a value inside a backward rule.
@@ -154,9 +153,10 @@ impl<T: Float> Chain<T> for Eager<'_, T> {
         self.requires[self.target(k)]
     }
     fn apply(&mut self, op: Op<T>, args: &[H], target: &[usize]) -> H {
-        let value = {
-            let ins: SmallVec<[&Tensor<T>; 2]> = args.iter().map(|&h| self.get(h)).collect();
-            ops::forward(&op, &ins, target)
+        let value = match *args {
+            [a] => ops::forward(&op, &[self.get(a)], target),
+            [a, b] => ops::forward(&op, &[self.get(a), self.get(b)], target),
+            _ => unreachable!("a primitive takes one or two inputs"),
         };
         self.scratch.push(Some(value));
         H((self.scratch.len() - 1) as u32 | SCRATCH)
@@ -200,6 +200,110 @@ fn accumulate<T: Float>(acc: &mut Tensor<T>, g: &Tensor<T>) {
     }
 }
 
+/// The first-order interpreter for a node whose value and inputs are all rank 0: the scalar
+/// fast path of [`Var::backward`](crate::Var::backward). It runs the same rules as [`Eager`],
+/// but a handle is a slot in a small array of plain numbers on the stack: no tensors, no
+/// shapes, no scratch arena. Slots 0 and 1 hold the inputs, 2 the output, 3 the upstream
+/// gradient, and the rest the rule's intermediate values.
+pub(crate) struct Scalar<'t, T> {
+    pub(crate) inputs: [NodeId; 2],
+    pub(crate) requires: &'t [bool],
+    pub(crate) grads: &'t mut [Option<Tensor<T>>],
+    pub(crate) vals: [T; SCALAR_SLOTS],
+    pub(crate) len: usize,
+}
+
+/// Slots in [`Scalar`]: four fixed ones and room for the longest rule's intermediates (div
+/// uses four).
+pub(crate) const SCALAR_SLOTS: usize = 12;
+
+impl<'t, T: Float> Scalar<'t, T> {
+    /// The interpreter for node `id` when it and its inputs are rank 0, else `None`.
+    #[inline]
+    pub(crate) fn new(
+        nodes: &[Node<T>],
+        requires: &'t [bool],
+        grads: &'t mut [Option<Tensor<T>>],
+        id: usize,
+        upstream: T,
+    ) -> Option<Self> {
+        let node = &nodes[id];
+        let out = node.value.as_scalar()?;
+        let mut vals = [T::ZERO; SCALAR_SLOTS];
+        for (slot, &i) in vals.iter_mut().zip(&node.inputs) {
+            if i != NONE {
+                *slot = nodes[i as usize].value.as_scalar()?;
+            }
+        }
+        vals[2] = out;
+        vals[3] = upstream;
+        Some(Scalar {
+            inputs: node.inputs,
+            requires,
+            grads,
+            vals,
+            len: 4,
+        })
+    }
+}
+
+impl<T: Float> Chain<T> for Scalar<'_, T> {
+    #[inline]
+    fn input(&self, k: usize) -> H {
+        H(k as u32)
+    }
+    #[inline]
+    fn output(&self) -> H {
+        H(2)
+    }
+    #[inline]
+    fn upstream(&self) -> H {
+        H(3)
+    }
+    #[inline]
+    fn shape(&self, _: H) -> Shape {
+        Shape::new()
+    }
+    #[inline]
+    fn needs(&self, k: usize) -> bool {
+        self.requires[self.inputs[k] as usize]
+    }
+    #[inline(always)]
+    fn apply(&mut self, op: Op<T>, args: &[H], target: &[usize]) -> H {
+        let x = self.vals[args[0].0 as usize];
+        let y = args.get(1).map_or(T::ZERO, |h| self.vals[h.0 as usize]);
+        let v = match ops::scalar(&op, x, y) {
+            Some(v) => v,
+            None => scalar_kernel(&op, x, y, args.len(), target),
+        };
+        self.vals[self.len] = v;
+        self.len += 1;
+        H(self.len as u32 - 1)
+    }
+    #[inline]
+    fn send(&mut self, k: usize, g: H) {
+        let t = self.inputs[k] as usize;
+        if !self.requires[t] {
+            return;
+        }
+        let v = self.vals[g.0 as usize];
+        match &mut self.grads[t] {
+            Some(acc) => acc.data_mut()[0] += v,
+            slot @ None => *slot = Some(Tensor::scalar(v)),
+        }
+    }
+}
+
+/// An op that is not elementwise (a reshape to `[]`, say) on rank-0 values: the general
+/// kernel on rank-0 tensors.
+#[cold]
+#[inline(never)]
+fn scalar_kernel<T: Float>(op: &Op<T>, x: T, y: T, arity: usize, target: &[usize]) -> T {
+    let (tx, ty) = (Tensor::scalar(x), Tensor::scalar(y));
+    let ins: [&Tensor<T>; 2] = [&tx, &ty];
+    ops::forward(op, &ins[..arity], target).item()
+}
+
 /// The recording interpreter: every op becomes a node on the tape.
 pub(crate) struct Recording<'t, T> {
     pub(crate) tape: &'t mut Tape<T>,
@@ -234,8 +338,11 @@ impl<T: Float> Chain<T> for Recording<'_, T> {
         self.wants[self.target(k)]
     }
     fn apply(&mut self, op: Op<T>, args: &[H], target: &[usize]) -> H {
-        let ids: SmallVec<[NodeId; 2]> = args.iter().map(|h| h.0).collect();
-        H(self.tape.record(op, &ids, target))
+        let mut ids = [NONE; 2];
+        for (slot, h) in ids.iter_mut().zip(args) {
+            *slot = h.0;
+        }
+        H(self.tape.record(op, &ids[..args.len()], target))
     }
     fn send(&mut self, k: usize, g: H) {
         let t = self.target(k);

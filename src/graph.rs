@@ -10,13 +10,12 @@
 //! [`Graph::grad`] runs the same backward rules through a second interpreter that records
 //! them as new nodes, which makes gradients differentiable again.
 
-use crate::chain::{Eager, Recording};
+use crate::chain::{Eager, Recording, Scalar};
 use crate::float::Float;
 use crate::ops::{self, Op};
 use crate::tensor::Tensor;
 use std::borrow::Cow;
 use std::cell::RefCell;
-use std::collections::HashMap;
 use std::fmt;
 
 /// The index of a node on its tape.
@@ -54,8 +53,10 @@ pub(crate) struct Tape<T> {
     pub(crate) grads: Vec<Option<Tensor<T>>>,
     /// Scratch values of the eager interpreter, reused from node to node and call to call.
     pub(crate) scratch: Vec<Option<Tensor<T>>>,
-    /// Names given with [`Var::named`].
-    pub(crate) names: HashMap<NodeId, Cow<'static, str>>,
+    /// Names given with [`Var::named`], indexed by node id. It grows only as far as the last
+    /// named node, so a tape that names nothing pays nothing, and naming is a store, not a
+    /// hash.
+    pub(crate) names: Vec<Option<Cow<'static, str>>>,
 }
 
 impl<T: Float> Tape<T> {
@@ -65,12 +66,13 @@ impl<T: Float> Tape<T> {
             requires: Vec::new(),
             grads: Vec::new(),
             scratch: Vec::new(),
-            names: HashMap::new(),
+            names: Vec::new(),
         }
     }
 
     /// Pushes a node whose value is already known.
     #[track_caller]
+    #[inline]
     pub(crate) fn push_node(
         &mut self,
         op: Op<T>,
@@ -87,20 +89,30 @@ impl<T: Float> Tape<T> {
         id as NodeId
     }
 
-    /// Computes `op` on the values of `args` and pushes the result.
+    /// Computes `op` on the values of `args` (one or two node ids) and pushes the result.
     #[track_caller]
+    #[inline]
     pub(crate) fn record(&mut self, op: Op<T>, args: &[NodeId], target: &[usize]) -> NodeId {
-        let value = {
-            let ins: smallvec::SmallVec<[&Tensor<T>; 2]> = args
-                .iter()
-                .map(|&a| &self.nodes[a as usize].value)
-                .collect();
-            ops::forward(&op, &ins, target)
+        let (value, requires, inputs) = match *args {
+            [a] => {
+                let x = &self.nodes[a as usize].value;
+                let value = ops::forward(&op, &[x], target);
+                (value, self.requires[a as usize], [a, NONE])
+            }
+            [a, b] => {
+                let (x, y) = (&self.nodes[a as usize].value, &self.nodes[b as usize].value);
+                let value = ops::forward(&op, &[x, y], target);
+                let requires = self.requires[a as usize] || self.requires[b as usize];
+                (value, requires, [a, b])
+            }
+            _ => unreachable!("a primitive takes one or two inputs"),
         };
-        let requires = args.iter().any(|&a| self.requires[a as usize]);
-        let mut inputs = [NONE; 2];
-        inputs[..args.len()].copy_from_slice(args);
         self.push_node(op, inputs, value, requires)
+    }
+
+    /// The name given to node `id` with [`Var::named`], if any.
+    pub(crate) fn name_of(&self, id: NodeId) -> Option<&str> {
+        self.names.get(id as usize).and_then(|n| n.as_deref())
     }
 }
 
@@ -283,19 +295,24 @@ impl<T: Float> Graph<T> {
 
     /// Records `op` on `args` (all of which must belong to this graph).
     #[track_caller]
+    #[inline]
     pub(crate) fn push<'g>(
         &'g self,
         op: Op<T>,
         args: &[Var<'g, T>],
         target: &[usize],
     ) -> Var<'g, T> {
-        for &a in args {
+        let mut ids = [NONE; 2];
+        for (slot, a) in ids.iter_mut().zip(args) {
             if !std::ptr::eq(self, a.graph) {
                 mixed_graphs(op.name(), args);
             }
+            *slot = a.id;
         }
-        let ids: smallvec::SmallVec<[NodeId; 2]> = args.iter().map(|a| a.id).collect();
-        let id = self.tape.borrow_mut().record(op, &ids, target);
+        let id = self
+            .tape
+            .borrow_mut()
+            .record(op, &ids[..args.len()], target);
         Var { graph: self, id }
     }
 }
@@ -389,11 +406,13 @@ impl<'g, T: Float> Var<'g, T> {
     /// `let w5 = g.scalar(0.40).named("w5");`. A `&'static str` is stored without
     /// allocating, so naming nodes costs nothing in a training loop.
     pub fn named(self, name: impl Into<Cow<'static, str>>) -> Self {
-        self.graph
-            .tape
-            .borrow_mut()
-            .names
-            .insert(self.id, name.into());
+        let mut tape = self.graph.tape.borrow_mut();
+        let i = self.id as usize;
+        if tape.names.len() <= i {
+            tape.names.resize_with(i + 1, || None);
+        }
+        tape.names[i] = Some(name.into());
+        drop(tape);
         self
     }
 
@@ -401,7 +420,7 @@ impl<'g, T: Float> Var<'g, T> {
     /// (`"mul#7"`).
     pub fn name(self) -> String {
         let tape = self.graph.tape.borrow();
-        match tape.names.get(&self.id) {
+        match tape.name_of(self.id) {
             Some(n) => n.to_string(),
             None => format!("{}#{}", tape.nodes[self.id as usize].op.name(), self.id),
         }
@@ -427,12 +446,18 @@ impl<'g, T: Float> Var<'g, T> {
         tape.grads.resize(out + 1, None);
         tape.grads[out] = Some(Tensor::ones(value.shape()));
         for id in (0..=out).rev() {
-            if tape.grads[id].is_none() {
-                continue;
-            }
+            let Some(up) = &tape.grads[id] else { continue };
             let node = &tape.nodes[id];
-            if node.args().is_empty() {
-                continue;
+            if node.inputs[0] == NONE {
+                continue; // a leaf
+            }
+            if let Some(up) = up.as_scalar() {
+                // An input's id is below the node's own, so its gradient slot is below `id`.
+                let grads = &mut tape.grads[..id];
+                if let Some(mut c) = Scalar::new(&tape.nodes, &tape.requires, grads, id, up) {
+                    ops::backward(&node.op, &mut c);
+                    continue;
+                }
             }
             let mut c = Eager {
                 nodes: &tape.nodes,

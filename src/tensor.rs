@@ -114,6 +114,16 @@ impl<T: Float> Tensor<T> {
         }
     }
 
+    /// The value of a rank-0 tensor (stored inline), `None` for any other rank: the test
+    /// behind every scalar fast path.
+    #[inline]
+    pub(crate) fn as_scalar(&self) -> Option<T> {
+        match self.repr {
+            Repr::Scalar(x) => Some(x),
+            Repr::Array(_) => None,
+        }
+    }
+
     /// The elements in row-major order.
     #[inline]
     pub fn data(&self) -> &[T] {

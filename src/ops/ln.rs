@@ -21,8 +21,14 @@ impl<'g, T: Float> Var<'g, T> {
     }
 }
 
+/// The kernel on one element (the scalar fast path calls it directly).
+#[inline]
+pub(crate) fn at<T: Float>(x: T) -> T {
+    x.ln()
+}
+
 pub(crate) fn forward<T: Float>(x: &Tensor<T>) -> Tensor<T> {
-    x.map(T::ln)
+    x.map(at)
 }
 
 pub(crate) fn backward<T: Float>(c: &mut impl Chain<T>) {

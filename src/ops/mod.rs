@@ -126,9 +126,52 @@ impl<T> Op<T> {
     }
 }
 
+/// The scalar fast path: an elementwise `op` on rank-0 inputs `x` (and `y` for the binary
+/// ones), with no shapes, no broadcasting and no allocation. It calls the same per-element
+/// kernel (`at`) as the op's tensor forward, so both paths round identically. `None` for ops
+/// that are not elementwise.
+#[inline(always)]
+pub(crate) fn scalar<T: Float>(op: &Op<T>, x: T, y: T) -> Option<T> {
+    Some(match op {
+        Op::Add => add::at(x, y),
+        Op::Sub => sub::at(x, y),
+        Op::Mul => mul::at(x, y),
+        Op::Div => div::at(x, y),
+        Op::Scale(c) => scale::at(x, *c),
+        Op::Shift(c) => shift::at(x, *c),
+        Op::Exp => exp::at(x),
+        Op::Ln => ln::at(x),
+        Op::Ln1p => ln_1p::at(x),
+        Op::Tanh => tanh::at(x),
+        Op::Sqrt => sqrt::at(x),
+        Op::Abs => abs::at(x),
+        Op::Sign => sign::at(x),
+        Op::PowI(n) => powi::at(x, *n),
+        Op::PowF(p) => powf::at(x, *p),
+        Op::Detach => x,
+        _ => return None,
+    })
+}
+
 /// Computes `op` on input values. `target` is the output shape for the shape-changing ops.
+/// Rank-0 inputs of an elementwise op take the scalar fast path.
+#[inline]
 #[track_caller]
 pub(crate) fn forward<T: Float>(op: &Op<T>, x: &[&Tensor<T>], target: &[usize]) -> Tensor<T> {
+    let fast = match x {
+        [a] => a.as_scalar().map(|a| (a, T::ZERO)),
+        [a, b] => a.as_scalar().zip(b.as_scalar()),
+        _ => None,
+    };
+    if let Some(y) = fast.and_then(|(a, b)| scalar(op, a, b)) {
+        return Tensor::scalar(y);
+    }
+    kernel(op, x, target)
+}
+
+/// The tensor kernels, one per primitive.
+#[track_caller]
+fn kernel<T: Float>(op: &Op<T>, x: &[&Tensor<T>], target: &[usize]) -> Tensor<T> {
     match op {
         Op::Leaf => unreachable!("leaves are pushed with their value"),
         Op::Add => add::forward(x[0], x[1]),

@@ -22,8 +22,14 @@ impl<'g, T: Float> Var<'g, T> {
     }
 }
 
+/// The kernel on one element (the scalar fast path calls it directly).
+#[inline]
+pub(crate) fn at<T: Float>(x: T, p: T) -> T {
+    x.powf(p)
+}
+
 pub(crate) fn forward<T: Float>(x: &Tensor<T>, p: T) -> Tensor<T> {
-    x.map(|v| v.powf(p))
+    x.map(|v| at(v, p))
 }
 
 pub(crate) fn backward<T: Float>(c: &mut impl Chain<T>, p: T) {

@@ -22,11 +22,17 @@ impl<'g, T: Float> Var<'g, T> {
     }
 }
 
-pub(crate) fn forward<T: Float>(x: &Tensor<T>, n: i32) -> Tensor<T> {
+/// The kernel on one element (the scalar fast path calls it directly); x² is one multiply.
+#[inline]
+pub(crate) fn at<T: Float>(x: T, n: i32) -> T {
     match n {
-        2 => x.map(|v| v * v),
-        _ => x.map(|v| v.powi(n)),
+        2 => x * x,
+        _ => x.powi(n),
     }
+}
+
+pub(crate) fn forward<T: Float>(x: &Tensor<T>, n: i32) -> Tensor<T> {
+    x.map(|v| at(v, n))
 }
 
 pub(crate) fn backward<T: Float>(c: &mut impl Chain<T>, n: i32) {

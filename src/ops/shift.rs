@@ -16,8 +16,14 @@ impl<'g, T: Float> Var<'g, T> {
     }
 }
 
+/// The kernel on one element (the scalar fast path calls it directly).
+#[inline]
+pub(crate) fn at<T: Float>(x: T, c: T) -> T {
+    x + c
+}
+
 pub(crate) fn forward<T: Float>(x: &Tensor<T>, c: T) -> Tensor<T> {
-    x.map(|v| v + c)
+    x.map(|v| at(v, c))
 }
 
 pub(crate) fn backward<T: Float>(ch: &mut impl Chain<T>) {

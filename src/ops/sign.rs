@@ -23,8 +23,14 @@ impl<'g, T: Float> Var<'g, T> {
     }
 }
 
+/// The kernel on one element (the scalar fast path calls it directly).
+#[inline]
+pub(crate) fn at<T: Float>(x: T) -> T {
+    x.sign()
+}
+
 pub(crate) fn forward<T: Float>(x: &Tensor<T>) -> Tensor<T> {
-    x.map(T::sign)
+    x.map(at)
 }
 
 #[cfg(test)]
