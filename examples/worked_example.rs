@@ -33,18 +33,20 @@ fn main() {
     println!("E_total = {:.17}", p.e_total.item());
 
     p.e_total.backward();
-    println!("\n== The backward pass: the chain rule for w5 ==");
-    let d_e_out = g.grad(p.e_total, &[p.out_o[0]])[0].item();
-    let d_out_net = g.grad(p.out_o[0], &[p.net_o[0]])[0].item();
-    let d_net_w5 = g.grad(p.net_o[0], &[p.w[4]])[0].item();
-    println!("∂E_total/∂w5 = ∂E_total/∂out_o1 × ∂out_o1/∂net_o1 × ∂net_o1/∂w5");
-    println!(
-        "             = {d_e_out:.8} × {d_out_net:.8} × {d_net_w5:.8} = {:.8}",
-        d_e_out * d_out_net * d_net_w5
-    );
+    // Each factor is the consumer's own backward rule run with upstream 1; unnamed primitive
+    // nodes (sigmoid is four of them) fold into the step between two named nodes.
+    println!("\n== The backward pass: the chain rule for w5, traced on the tape ==");
+    print!("{}", p.e_total.chain_rule(p.w[4]));
     println!(
         "(the tape's own ∂E_total/∂w5 = {:.17})",
         p.w[4].grad().item()
+    );
+
+    println!("\n== w1 reaches E_total along two paths, through o1 and through o2 ==");
+    print!("{}", p.e_total.chain_rule(p.w[0]));
+    println!(
+        "(the tape's own ∂E_total/∂w1 = {:.17})",
+        p.w[0].grad().item()
     );
 
     println!("\n== All eight weight gradients ==");

@@ -68,6 +68,7 @@ mod tensor;
 pub mod gradcheck;
 pub mod optim;
 pub mod plot;
+pub mod trace;
 pub mod tutorial;
 
 pub use calculus::directional_derivative;
