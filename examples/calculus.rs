@@ -6,17 +6,27 @@
 //! 3. directional derivatives, and the gradient as the direction of fastest increase;
 //! 4. gradient descent as stepping against the gradient, for three learning rates.
 //!
-//! Run: `cargo run --release --example calculus`
+//! Two pictures go to a directory you name (default `target/plots/`): the loss curve with
+//! tangent lines and descent steps, and the bowl's contours with three descent paths.
+//!
+//! Run: `cargo run --release --example calculus [-- OUT_DIR]`
 
 use std::f64::consts::TAU;
+use std::path::{Path, PathBuf};
+use tapegrad::plot::{self, Chart, Colormap, Grid, Legend, Series, save_panels};
 use tapegrad::{Descent, GradientDescent, Graph, Tensor, Var, directional_derivative};
 
-fn main() {
+fn main() -> Result<(), tapegrad::Error> {
     derivative_by_definition();
     partial_derivatives();
     directional_derivatives();
-    let (curve, bowl) = gradient_descent();
-    let _ = (curve, bowl);
+    gradient_descent();
+    let dir = plot::output_dir(std::env::args().nth(1))?;
+    println!();
+    for (path, _) in pictures(&dir, 1.0)? {
+        println!("wrote {}", path.display());
+    }
+    Ok(())
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -51,9 +61,15 @@ fn derivative_by_definition() {
         }
         println!("{dx:>7.0e}  {q:>22.16}  {err:>9.1e}");
     }
+    let tiny = steps[steps.len() - 1];
+    let vanish = if x0 + tiny == x0 {
+        format!(", until at Δx = {tiny:.0e} x0 + Δx rounds to x0 and Δy/Δx = 0")
+    } else {
+        String::new()
+    };
     println!(
-        "The quotient closes in on the tape's {tape} (error ≈ 4.5·Δx) down to Δx = {:.0e} \
-         (error {:.0e}); below that, rounding wins and it drifts away.",
+        "The quotient converges to the tape's {tape} (error ≈ 4.5·Δx) down to Δx = {:.0e} \
+         (error {:.0e}); below that rounding wins and it drifts away{vanish}.",
         best.1, best.0
     );
 }
@@ -128,7 +144,10 @@ fn directional_derivatives() {
         directional_derivative(surface_of_vector, &p, u).expect("unit directions are nonzero")
     };
 
-    println!("\n== 3. Directional derivatives of the same f at ({}, {}) ==", P.0, P.1);
+    println!(
+        "\n== 3. Directional derivatives of the same f at ({}, {}) ==",
+        P.0, P.1
+    );
     println!(
         "{:>6}  {:>17}  {:>13}  {:>17}",
         "angle", "u", "D_u f (tape)", "definition h=1e-7"
@@ -185,26 +204,32 @@ fn directional_derivatives() {
 // 4. Gradient descent
 
 /// The three learning rates of each run, with what they do.
-struct Setup {
-    rates: [(f64, &'static str); 3],
-    start: Tensor<f64>,
-    max_steps: usize,
+pub struct Setup {
+    /// (η, what it does).
+    pub rates: [(f64, &'static str); 3],
+    /// Where every run starts.
+    pub start: Tensor<f64>,
+    /// The step budget.
+    pub max_steps: usize,
 }
+
+/// A loss as a plain function of the tape and the parameters.
+pub type LossFn = for<'g> fn(&'g Graph, Var<'g>) -> Var<'g>;
 
 const TARGET: f64 = 1e-4;
 
 /// The one-parameter loss curve L(w) = (w − 3)².
-fn curve_loss<'g>(_g: &'g Graph, w: Var<'g>) -> Var<'g> {
+pub fn curve_loss<'g>(_g: &'g Graph, w: Var<'g>) -> Var<'g> {
     (w - 3.0).powi(2).sum()
 }
 
 /// The two-parameter bowl L(x, y) = x² + 5y².
-fn bowl_loss<'g>(g: &'g Graph, p: Var<'g>) -> Var<'g> {
+pub fn bowl_loss<'g>(g: &'g Graph, p: Var<'g>) -> Var<'g> {
     let weights = g.constant(Tensor::from_vec(vec![1.0, 5.0], &[2]).expect("two elements"));
     (weights * p * p).sum()
 }
 
-fn curve_setup() -> Setup {
+pub fn curve_setup() -> Setup {
     Setup {
         rates: [(0.02, "crawls"), (0.3, "converges"), (0.95, "oscillates")],
         start: Tensor::scalar(0.0),
@@ -212,7 +237,7 @@ fn curve_setup() -> Setup {
     }
 }
 
-fn bowl_setup() -> Setup {
+pub fn bowl_setup() -> Setup {
     Setup {
         rates: [(0.01, "crawls"), (0.15, "converges"), (0.205, "diverges")],
         start: Tensor::from_vec(vec![-4.0, 1.0], &[2]).expect("two elements"),
@@ -220,10 +245,7 @@ fn bowl_setup() -> Setup {
     }
 }
 
-fn run_all(
-    setup: &Setup,
-    f: impl for<'g> Fn(&'g Graph, Var<'g>) -> Var<'g> + Copy,
-) -> Vec<Descent<f64>> {
+pub fn run_all(setup: &Setup, f: LossFn) -> Vec<Descent<f64>> {
     setup
         .rates
         .iter()
@@ -269,7 +291,7 @@ fn print_paths(setup: &Setup, runs: &[Descent<f64>]) {
             };
             row += &format!("  {cell:>width$}");
         }
-        println!("{row}");
+        println!("{}", row.trim_end());
     }
     for (r, &(lr, _)) in runs.iter().zip(&setup.rates) {
         println!(
@@ -281,7 +303,7 @@ fn print_paths(setup: &Setup, runs: &[Descent<f64>]) {
     }
 }
 
-fn gradient_descent() -> (Vec<Descent<f64>>, Vec<Descent<f64>>) {
+fn gradient_descent() {
     println!("\n== 4. Gradient descent: w ← w − η·∇L(w), target L ≤ {TARGET:e} ==");
     println!("\nOne parameter, L(w) = (w − 3)², from w = 0 (stable for η < 2/L'' = 1):");
     let setup = curve_setup();
@@ -292,5 +314,100 @@ fn gradient_descent() -> (Vec<Descent<f64>>, Vec<Descent<f64>>) {
     let setup = bowl_setup();
     let bowl = run_all(&setup, bowl_loss);
     print_paths(&setup, &bowl);
-    (curve, bowl)
+}
+
+// ---------------------------------------------------------------------------------------------
+// Pictures
+
+/// The one-parameter loss curve with tangent lines (slopes from the tape) and the descent
+/// steps, one panel per learning rate; and the bowl's contours with the three descent paths.
+/// `scale` multiplies the picture sizes (1.0 for the README's). Returns each file with its
+/// size in pixels.
+pub fn pictures(dir: &Path, scale: f64) -> Result<Vec<(PathBuf, (u32, u32))>, tapegrad::Error> {
+    let px = |w: f64, h: f64| ((w * scale).round() as u32, (h * scale).round() as u32);
+    let mut written = Vec::new();
+
+    let setup = curve_setup();
+    let runs = run_all(&setup, curve_loss);
+    let (lo, hi, bottom, top) = (-0.5, 6.5, -0.5, 10.0);
+    // The chart pins points outside its range to the border, so draw only what fits.
+    let curve: Vec<(f64, f64)> = (0..=200)
+        .map(|k| lo + (hi - lo) * k as f64 / 200.0)
+        .map(|w| (w, (w - 3.0) * (w - 3.0)))
+        .filter(|&(_, l)| l <= top)
+        .collect();
+    let charts: Vec<Chart> = runs
+        .iter()
+        .zip(&setup.rates)
+        .map(|(run, &(lr, what))| {
+            let mut chart = Chart::new(format!("η = {lr}: {what}"))
+                .x_label("w")
+                .y_label("L(w) = (w − 3)²")
+                .x_range(lo, hi)
+                .y_range(bottom, top)
+                .legend(Legend::UpperRight)
+                .series(Series::line("L(w)", curve.clone()).color((90, 90, 90)));
+            // Tangent lines at the first three points: slope = the tape's dL/dw there.
+            for (k, p) in run.path.iter().take(3).enumerate() {
+                let (w, l, slope) = (p.x.item(), p.loss, p.grad.item());
+                // One unit either side, cut where the line would leave the chart.
+                let steep = slope.abs().max(1e-9);
+                let (up, down) = (
+                    ((top - l) / steep).min(1.0),
+                    ((l - bottom) / steep).min(1.0),
+                );
+                let (left, right) = if slope < 0.0 { (up, down) } else { (down, up) };
+                let line = vec![(w - left, l - slope * left), (w + right, l + slope * right)];
+                let label = if k == 0 { "tangent (tape's slope)" } else { "" };
+                chart = chart.series(Series::dashed(label, line).color(plot::PALETTE[1]));
+            }
+            let steps: Vec<(f64, f64)> = run.path.iter().map(|p| (p.x.item(), p.loss)).collect();
+            let label = format!("{} steps: {}", run.steps(), run.stop);
+            chart
+                .series(
+                    Series::line("", steps.clone())
+                        .color(plot::PALETTE[3])
+                        .size(1),
+                )
+                .series(Series::scatter(label, steps).color(plot::PALETTE[3]))
+        })
+        .collect();
+    let size = px(1500.0, 460.0);
+    written.push((
+        save_panels(dir.join("calculus_loss_curve.png"), size, (1, 3), &charts)?,
+        size,
+    ));
+
+    let setup = bowl_setup();
+    let runs = run_all(&setup, bowl_loss);
+    let (xr, yr) = ((-5.0, 2.0), (-5.0, 5.0));
+    // Bands of ln(L + 0.1), so the rings stay evenly spaced from the rim down to the minimum.
+    let grid = Grid::from_fn(xr, yr, 350, 500, |x, y| (x * x + 5.0 * y * y + 0.1).ln())
+        .colormap(Colormap::Bands(16));
+    let colors = [(255, 255, 255), (214, 39, 40), (255, 127, 14)];
+    let mut chart = Chart::new("L(x, y) = x² + 5y²: three learning rates from (−4, 1)")
+        .x_label("x")
+        .y_label("y")
+        .x_range(xr.0, xr.1)
+        .y_range(yr.0, yr.1)
+        .legend(Legend::UpperRight)
+        .grid(grid);
+    for ((run, &(lr, what)), color) in runs.iter().zip(&setup.rates).zip(colors) {
+        let path: Vec<(f64, f64)> = run
+            .path
+            .iter()
+            .map(|p| (p.x.data()[0], p.x.data()[1]))
+            .collect();
+        let label = format!("η = {lr}: {what} ({}, {} steps)", run.stop, run.steps());
+        // One series per step: a thick polyline through sharp zigzags draws spikes at its
+        // corners.
+        for (k, pair) in path.windows(2).enumerate() {
+            let label = if k == 0 { label.as_str() } else { "" };
+            chart = chart.series(Series::line(label, pair.to_vec()).color(color));
+        }
+        chart = chart.series(Series::scatter("", path).color(color).size(3));
+    }
+    let size = px(800.0, 760.0);
+    written.push((chart.save(dir.join("calculus_contour.png"), size)?, size));
+    Ok(written)
 }
