@@ -319,11 +319,14 @@ fn gradient_descent() {
 // ---------------------------------------------------------------------------------------------
 // Pictures
 
+/// A file written, with its (width, height) in pixels.
+pub type Picture = (PathBuf, (u32, u32));
+
 /// The one-parameter loss curve with tangent lines (slopes from the tape) and the descent
 /// steps, one panel per learning rate; and the bowl's contours with the three descent paths.
 /// `scale` multiplies the picture sizes (1.0 for the README's). Returns each file with its
 /// size in pixels.
-pub fn pictures(dir: &Path, scale: f64) -> Result<Vec<(PathBuf, (u32, u32))>, tapegrad::Error> {
+pub fn pictures(dir: &Path, scale: f64) -> Result<Vec<Picture>, tapegrad::Error> {
     let px = |w: f64, h: f64| ((w * scale).round() as u32, (h * scale).round() as u32);
     let mut written = Vec::new();
 
