@@ -109,7 +109,7 @@ impl Trace {
         y.graph.check_own("trace", x);
         let edges = local_edges(y, x);
         let tape = y.graph.tape.borrow();
-        let name = |id: usize| match tape.names.get(&(id as u32)) {
+        let name = |id: usize| match tape.name_of(id as u32) {
             Some(n) => n.to_string(),
             None => format!("{}#{id}", tape.nodes[id].op.name()),
         };
@@ -117,10 +117,7 @@ impl Trace {
         let kept: Vec<usize> = (xi..=yi)
             .filter(|&i| edges.relevant[i])
             .filter(|&i| {
-                i == xi
-                    || i == yi
-                    || steps == Steps::Primitive
-                    || tape.names.contains_key(&(i as u32))
+                i == xi || i == yi || steps == Steps::Primitive || tape.name_of(i as u32).is_some()
             })
             .collect();
         let (out, collapsed) = collapse(&edges, &kept, yi);
@@ -241,7 +238,7 @@ fn local_edges<T: Float>(y: Var<'_, T>, x: Var<'_, T>) -> Edges {
     for i in (0..n).filter(|&i| relevant[i]) {
         let shape = tape.nodes[i].value.shape();
         if shape.iter().product::<usize>() != 1 {
-            let name = match tape.names.get(&(i as u32)) {
+            let name = match tape.name_of(i as u32) {
                 Some(n) => n.to_string(),
                 None => format!("{}#{i}", tape.nodes[i].op.name()),
             };
