@@ -65,6 +65,7 @@ mod ops;
 mod shape;
 mod tensor;
 
+pub mod dot;
 pub mod gradcheck;
 pub mod optim;
 pub mod plot;

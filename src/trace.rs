@@ -39,7 +39,7 @@
 
 use crate::chain::Eager;
 use crate::float::Float;
-use crate::graph::Var;
+use crate::graph::{Node, Var};
 use crate::ops;
 use crate::tensor::Tensor;
 use std::fmt;
@@ -245,36 +245,71 @@ fn local_edges<T: Float>(y: Var<'_, T>, x: Var<'_, T>) -> Edges {
             not_scalar(&name, shape);
         }
     }
-    let all = vec![true; n];
-    let mut grads: Vec<Option<Tensor<T>>> = vec![None; n];
-    let mut scratch = Vec::new();
+    let mut rule = LocalRule::new(n);
     let mut locals = vec![Vec::new(); n];
     for c in (xi + 1..n).filter(|&c| relevant[c]) {
-        let node = &tape.nodes[c];
-        grads[c] = Some(Tensor::ones(node.value.shape()));
-        let mut eager = Eager {
-            nodes: &tape.nodes,
-            requires: &all,
-            grads: &mut grads,
-            scratch: &mut scratch,
-            id: c,
-        };
-        ops::backward(&node.op, &mut eager);
-        scratch.clear();
-        grads[c] = None;
-        for &a in node.args() {
-            let d = grads[a as usize].take();
-            if relevant[a as usize] {
-                // `take` leaves None, so an input used twice (x·x) is read once, summed.
-                if let Some(d) = d {
-                    locals[c].push((a as usize, d.item().to_f64()));
-                } else if !locals[c].iter().any(|e: &(usize, f64)| e.0 == a as usize) {
-                    locals[c].push((a as usize, 0.0));
-                }
+        for (a, d) in rule.derivatives(&tape.nodes, c) {
+            if relevant[a] {
+                locals[c].push((a, d.unwrap_or(0.0)));
             }
         }
     }
     Edges { relevant, locals }
+}
+
+/// Local derivatives ∂c/∂a of one node c with respect to each of its inputs a, from c's own
+/// backward rule run once with upstream gradient 1 through the eager interpreter, over a
+/// scratch gradient vector (every input treated as needing a gradient, constants included).
+pub(crate) struct LocalRule<T> {
+    all: Vec<bool>,
+    grads: Vec<Option<Tensor<T>>>,
+    scratch: Vec<Option<Tensor<T>>>,
+}
+
+impl<T: Float> LocalRule<T> {
+    /// Scratch for nodes 0..n.
+    pub(crate) fn new(n: usize) -> Self {
+        LocalRule {
+            all: vec![true; n],
+            grads: vec![None; n],
+            scratch: Vec::new(),
+        }
+    }
+
+    /// (input, ∂c/∂input) per distinct input of node `c < n`, in input order. An input used
+    /// twice (x·x) appears once with the summed derivative. The derivative is `None` unless
+    /// c and the input are both one element (otherwise it is a Jacobian, not a number).
+    pub(crate) fn derivatives(&mut self, nodes: &[Node<T>], c: usize) -> Vec<(usize, Option<f64>)> {
+        let node = &nodes[c];
+        let scalar = node.value.len() == 1;
+        self.grads[c] = Some(Tensor::ones(node.value.shape()));
+        let mut eager = Eager {
+            nodes,
+            requires: &self.all,
+            grads: &mut self.grads,
+            scratch: &mut self.scratch,
+            id: c,
+        };
+        ops::backward(&node.op, &mut eager);
+        self.scratch.clear();
+        self.grads[c] = None;
+        let mut out: Vec<(usize, Option<f64>)> = Vec::with_capacity(2);
+        for &a in node.args() {
+            let a = a as usize;
+            // `take` leaves None, so an input used twice is read once, already summed.
+            let d = self.grads[a].take();
+            if out.iter().any(|e| e.0 == a) {
+                continue;
+            }
+            let d = match d {
+                Some(d) if scalar && d.len() == 1 => Some(d.item().to_f64()),
+                None if scalar && nodes[a].value.len() == 1 => Some(0.0),
+                _ => None,
+            };
+            out.push((a, d));
+        }
+        out
+    }
 }
 
 #[cold]
