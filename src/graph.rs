@@ -57,6 +57,8 @@ pub(crate) struct Tape<T> {
     /// named node, so a tape that names nothing pays nothing, and naming is a store, not a
     /// hash.
     pub(crate) names: Vec<Option<Cow<'static, str>>>,
+    /// False on a [`Graph::inference`] tape: nodes keep their values and nothing else.
+    pub(crate) records: bool,
 }
 
 impl<T: Float> Tape<T> {
@@ -67,6 +69,7 @@ impl<T: Float> Tape<T> {
             grads: Vec::new(),
             scratch: Vec::new(),
             names: Vec::new(),
+            records: true,
         }
     }
 
@@ -84,6 +87,11 @@ impl<T: Float> Tape<T> {
         if id >= MAX_NODES {
             too_many_nodes();
         }
+        let (op, inputs, requires) = if self.records {
+            (op, inputs, requires)
+        } else {
+            (Op::Leaf, [NONE; 2], false) // a value with no history
+        };
         self.nodes.push(Node { op, inputs, value });
         self.requires.push(requires);
         id as NodeId
@@ -188,6 +196,33 @@ impl<T: Float> Graph<T> {
         Var { graph: self, id }
     }
 
+    /// A tape for evaluation only: every operation computes its value as usual, but the tape
+    /// records no backward state (each node is stored as a constant with no inputs, and no
+    /// gradient is tracked). Use it to compute test accuracy or predictions;
+    /// [`clear`](Graph::clear) it between batches to reuse its memory.
+    ///
+    /// ```
+    /// use tapegrad::{Graph, Tensor};
+    /// let g = Graph::<f64>::inference();
+    /// let x = g.tensor(Tensor::from_vec(vec![1.0, -2.0], &[2]).unwrap());
+    /// let y = (x * x).sum();
+    /// assert_eq!(y.item(), 5.0);
+    /// assert!(!g.records_gradients());
+    /// ```
+    ///
+    /// [`Var::backward`] and [`Graph::grad`] panic on such a tape.
+    pub fn inference() -> Self {
+        let g = Self::default();
+        g.tape.borrow_mut().records = false;
+        g
+    }
+
+    /// Whether this tape records what `backward` needs: true except for
+    /// [`Graph::inference`] tapes.
+    pub fn records_gradients(&self) -> bool {
+        self.tape.borrow().records
+    }
+
     /// The number of nodes on the tape.
     pub fn len(&self) -> usize {
         self.tape.borrow().nodes.len()
@@ -237,6 +272,9 @@ impl<T: Float> Graph<T> {
             self.check_own("grad", w);
         }
         let mut tape = self.tape.borrow_mut();
+        if !tape.records {
+            inference_panic("grad");
+        }
         let shape = tape.nodes[y.id as usize].value.shape().to_vec();
         if shape.iter().product::<usize>() != 1 {
             not_one_element("grad", &shape);
@@ -315,6 +353,12 @@ impl<T: Float> Graph<T> {
             .record(op, &ids[..args.len()], target);
         Var { graph: self, id }
     }
+}
+
+#[cold]
+#[track_caller]
+fn inference_panic(op: &str) -> ! {
+    panic!("{op}: this graph was made with Graph::inference() and records no backward state")
 }
 
 #[cold]
@@ -439,6 +483,9 @@ impl<'g, T: Float> Var<'g, T> {
         let tape = &mut *guard;
         let out = self.id as usize;
         let value = &tape.nodes[out].value;
+        if !tape.records {
+            inference_panic("backward");
+        }
         if value.len() != 1 {
             not_one_element("backward", value.shape());
         }
@@ -475,5 +522,36 @@ impl<'g, T: Float> Var<'g, T> {
 impl<T: Float> fmt::Debug for Var<'_, T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "Var({}: {:?})", self.name(), self.value())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn inference_graph_computes_values_and_keeps_no_history() {
+        let g = Graph::<f64>::inference();
+        let x = g.tensor(Tensor::from_vec(vec![1.0, 2.0], &[2]).unwrap());
+        let y = (x * 3.0).tanh().sum();
+        assert_eq!(y.item(), 3f64.tanh() + 6f64.tanh());
+        let tape = g.tape.borrow();
+        assert!(tape.nodes.iter().all(|n| n.args().is_empty()));
+        assert!(tape.requires.iter().all(|&r| !r));
+    }
+
+    #[test]
+    #[should_panic(expected = "backward: this graph was made with Graph::inference()")]
+    fn backward_on_an_inference_graph_panics() {
+        let g = Graph::<f64>::inference();
+        g.scalar(2.0).powi(2).backward();
+    }
+
+    #[test]
+    fn clear_keeps_a_tape_in_inference_mode() {
+        let mut g = Graph::<f32>::inference();
+        g.scalar(1.0);
+        g.clear();
+        assert!(!g.records_gradients() && g.is_empty());
     }
 }

@@ -93,7 +93,28 @@ fn walk(out: &[usize], sa: &[usize], sb: &[usize], mut f: impl FnMut(usize, usiz
     }
 }
 
+/// Whether `s` broadcasts to `out` by repetition along leading axes only: with its leading
+/// 1s dropped, it is a suffix of `out` (a bias `[n]` against `[batch, n]`). Such a tensor is
+/// read as whole rows of `out`'s last axes, with no index arithmetic.
+fn is_row(s: &[usize], out: &[usize]) -> bool {
+    let lead = s.iter().take_while(|&&d| d == 1).count();
+    let s = &s[lead..];
+    !s.is_empty()
+        && s.iter().product::<usize>() > 0
+        && s.len() <= out.len()
+        && out[out.len() - s.len()..] == *s
+}
+
+/// Whether `s` is `out` with the last axis set to 1 (a per-row value such as a row max or a
+/// row sum against `[rows, n]`).
+fn is_col(s: &[usize], out: &[usize]) -> bool {
+    let n = out.len();
+    n > 0 && s.len() == n && s[n - 1] == 1 && s[..n - 1] == out[..n - 1]
+}
+
 /// `f` applied elementwise to `a` and `b` broadcast to `out` (which the caller has checked).
+/// Equal shapes, a one-element side, a repeated row and a repeated column each take a
+/// contiguous loop; only other broadcasts walk the index odometer.
 pub(crate) fn zip<T: Float>(
     a: &Tensor<T>,
     b: &Tensor<T>,
@@ -112,6 +133,30 @@ pub(crate) fn zip<T: Float>(
     } else if b.shape() == out && da.len() == 1 {
         let x = da[0];
         db.iter().map(|&y| f(x, y)).collect()
+    } else if a.shape() == out && is_row(b.shape(), out) {
+        let mut v = Vec::with_capacity(da.len());
+        for row in da.chunks_exact(db.len()) {
+            v.extend(row.iter().zip(db).map(|(&x, &y)| f(x, y)));
+        }
+        v
+    } else if b.shape() == out && is_row(a.shape(), out) {
+        let mut v = Vec::with_capacity(db.len());
+        for row in db.chunks_exact(da.len()) {
+            v.extend(da.iter().zip(row).map(|(&x, &y)| f(x, y)));
+        }
+        v
+    } else if a.shape() == out && is_col(b.shape(), out) && out[out.len() - 1] > 0 {
+        let mut v = Vec::with_capacity(da.len());
+        for (row, &y) in da.chunks_exact(out[out.len() - 1]).zip(db) {
+            v.extend(row.iter().map(|&x| f(x, y)));
+        }
+        v
+    } else if b.shape() == out && is_col(a.shape(), out) && out[out.len() - 1] > 0 {
+        let mut v = Vec::with_capacity(db.len());
+        for (row, &x) in db.chunks_exact(out[out.len() - 1]).zip(da) {
+            v.extend(row.iter().map(|&y| f(x, y)));
+        }
+        v
     } else {
         let (sa, sb) = (strides_in(a.shape(), out), strides_in(b.shape(), out));
         let mut v = Vec::with_capacity(out.iter().product());
@@ -132,9 +177,27 @@ pub(crate) fn sum_to<T: Float>(t: &Tensor<T>, target: &[usize]) -> Tensor<T> {
         let s = t.data().iter().copied().sum();
         return Tensor::from_parts(Shape::from_slice(target), vec![s]);
     }
+    let src = t.data();
+    if is_row(target, t.shape()) {
+        // Column sums of `src` seen as rows of length n (a bias gradient).
+        let mut acc = vec![T::ZERO; n];
+        for row in src.chunks_exact(n) {
+            for (a, &x) in acc.iter_mut().zip(row) {
+                *a += x;
+            }
+        }
+        return Tensor::from_parts(Shape::from_slice(target), acc);
+    }
+    let last = t.shape()[t.rank() - 1];
+    if is_col(target, t.shape()) && last > 0 {
+        let acc = src
+            .chunks_exact(last)
+            .map(|r| r.iter().copied().sum())
+            .collect();
+        return Tensor::from_parts(Shape::from_slice(target), acc);
+    }
     let mut acc = vec![T::ZERO; n];
     let st = strides_in(target, t.shape());
-    let src = t.data();
     let mut k = 0;
     walk(t.shape(), &st, &st, |i, _| {
         acc[i] += src[k];
@@ -153,8 +216,22 @@ pub(crate) fn broadcast_to<T: Float>(t: &Tensor<T>, target: &[usize]) -> Tensor<
     if src.len() == 1 {
         return Tensor::full(target, src[0]);
     }
+    let total: usize = target.iter().product();
+    let mut v = Vec::with_capacity(total);
+    if is_row(t.shape(), target) {
+        while v.len() < total {
+            v.extend_from_slice(src);
+        }
+        return Tensor::from_parts(Shape::from_slice(target), v);
+    }
+    if is_col(t.shape(), target) {
+        let last = target[target.len() - 1];
+        for &x in src {
+            v.extend(std::iter::repeat_n(x, last));
+        }
+        return Tensor::from_parts(Shape::from_slice(target), v);
+    }
     let st = strides_in(t.shape(), target);
-    let mut v = Vec::with_capacity(target.iter().product());
     walk(target, &st, &st, |i, _| v.push(src[i]));
     Tensor::from_parts(Shape::from_slice(target), v)
 }
@@ -181,6 +258,36 @@ mod tests {
         let b = t(&[10.0, 20.0], &[1, 2]);
         let c = zip(&a, &b, &[3, 2], |x, y| x + y);
         assert_eq!(c.data(), &[11.0, 21.0, 12.0, 22.0, 13.0, 23.0]);
+    }
+
+    #[test]
+    fn fast_paths_agree_with_the_odometer() {
+        // Rows, columns and a general broadcast, each against the strided walk.
+        let a = t(&[1.0, 2.0, 3.0, 4.0, 5.0, 6.0], &[2, 3]);
+        let walked = |x: &Tensor<f64>, y: &Tensor<f64>| {
+            let out = broadcast_shape(x.shape(), y.shape()).unwrap();
+            let (sx, sy) = (strides_in(x.shape(), &out), strides_in(y.shape(), &out));
+            let mut v = Vec::new();
+            walk(&out, &sx, &sy, |i, j| v.push(x.data()[i] - y.data()[j]));
+            v
+        };
+        for b in [
+            t(&[10.0, 20.0, 30.0], &[3]),
+            t(&[10.0, 20.0, 30.0], &[1, 3]),
+            t(&[10.0, 20.0], &[2, 1]),
+        ] {
+            let out = broadcast_shape(a.shape(), b.shape()).unwrap();
+            assert_eq!(zip(&a, &b, &out, |x, y| x - y).data(), &walked(&a, &b)[..]);
+            assert_eq!(zip(&b, &a, &out, |x, y| x - y).data(), &walked(&b, &a)[..]);
+            let up = broadcast_to(&b, a.shape());
+            let copies = (a.len() / b.len()) as f64;
+            assert_eq!(sum_to(&up, b.shape()).data(), b.map(|x| copies * x).data());
+        }
+        assert_eq!(
+            broadcast_to(&t(&[1.0, 2.0], &[2, 1]), &[2, 2]).data(),
+            &[1.0, 1.0, 2.0, 2.0]
+        );
+        assert_eq!(sum_to(&a, &[2, 1]).data(), &[6.0, 15.0]);
     }
 
     #[test]

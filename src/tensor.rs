@@ -78,6 +78,9 @@ impl<T: Float> Tensor<T> {
 
     /// A tensor of `shape` filled with `x`.
     pub fn full(shape: &[usize], x: T) -> Self {
+        if shape.is_empty() {
+            return Self::scalar(x); // inline: no allocation
+        }
         let n = shape.iter().product();
         Self::from_parts(Shape::from_slice(shape), vec![x; n])
     }

@@ -44,6 +44,34 @@ impl<'g, T: Float> Var<'g, T> {
             &[],
         )
     }
+
+    /// self · otherᵀ for 2-D values: `[m, k] · [n, k]ᵀ → [m, n]`, the form of a linear layer
+    /// x·Wᵀ. The transpose is passed to the GEMM kernel as strides: nothing is copied, where
+    /// `a.matmul(b.transpose())` copies `b` first. ∂/∂A = G·B, ∂/∂B = Gᵀ·A.
+    ///
+    /// ```
+    /// use tapegrad::{Graph, Tensor};
+    /// let g = Graph::new();
+    /// let x = g.tensor(Tensor::from_vec(vec![1.0, 2.0], &[1, 2]).unwrap());
+    /// let w = g.tensor(Tensor::from_vec(vec![3.0, 4.0, 5.0, 6.0], &[2, 2]).unwrap());
+    /// let y = x.matmul_t(w); // [1·3 + 2·4, 1·5 + 2·6]
+    /// assert_eq!(y.value().data(), &[11.0, 17.0]);
+    /// ```
+    ///
+    /// # Panics
+    /// When either value is not 2-D or the inner lengths differ; the message shows both
+    /// shapes.
+    #[track_caller]
+    pub fn matmul_t(self, other: Self) -> Self {
+        self.graph.push(
+            Op::MatMul {
+                ta: false,
+                tb: true,
+            },
+            &[self, other],
+            &[],
+        )
+    }
 }
 
 /// (rows, cols) of op(x).
@@ -122,6 +150,18 @@ mod tests {
             |_, v| v[0].transpose().matmul(v[1].transpose()).tanh(),
             &[draw(&[3, 2], -1.0, 1.0, 3), draw(&[4, 3], -1.0, 1.0, 4)],
         );
+    }
+
+    #[test]
+    fn matmul_t_matches_matmul_of_transpose() {
+        check(
+            |_, v| v[0].matmul_t(v[1]),
+            &[draw(&[3, 2], -1.0, 1.0, 5), draw(&[4, 2], -1.0, 1.0, 6)],
+        );
+        let g = Graph::new();
+        let a = g.tensor(draw(&[3, 2], -1.0, 1.0, 7));
+        let b = g.tensor(draw(&[4, 2], -1.0, 1.0, 8));
+        assert_eq!(a.matmul_t(b).value(), a.matmul(b.transpose()).value());
     }
 
     #[test]
