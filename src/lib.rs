@@ -43,6 +43,9 @@
 //! - Composites (`sigmoid` and the rest) are plain functions of primitives and carry no
 //!   derivative code.
 //! - [`gradcheck`]: the finite-difference checker every op is tested with.
+//! - [`directional_derivative`] (∇f·u/|u| from one backward pass) and [`GradientDescent`]
+//!   (records its path and says why it stopped): the calculus the tutorial teaches, run by
+//!   `examples/calculus.rs`.
 //!
 //! ## Errors
 //!
