@@ -53,6 +53,9 @@ pub(crate) fn argmax<T: Float>(x: &Tensor<T>, axis: usize) -> Vec<usize> {
 pub(crate) fn forward<T: Float>(x: &Tensor<T>, axis: usize) -> Tensor<T> {
     let (_, len, post) = split_at_axis(x.shape(), axis);
     let mut out = Tensor::zeros(x.shape());
+    if len == 0 {
+        return out; // An empty axis: no entries to mark.
+    }
     let data = out.data_mut();
     for (r, j) in argmax(x, axis).into_iter().enumerate() {
         let (p, q) = (r / post, r % post);
@@ -80,6 +83,16 @@ mod tests {
             |_, v| v[0].reshape(&[1]).hardmax(0) * v[0],
             &[draw(&[], -2.0, 2.0, 0)],
         );
+    }
+
+    #[test]
+    fn hardmax_along_an_empty_axis_is_empty() {
+        let g = Graph::new();
+        let x = g.tensor(Tensor::zeros(&[2, 0]));
+        let h = x.hardmax(1);
+        (h * x).sum().backward();
+        assert_eq!(h.shape(), vec![2, 0]);
+        assert_eq!(x.grad().shape(), &[2, 0]);
     }
 
     #[test]

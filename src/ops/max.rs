@@ -24,12 +24,26 @@ impl<'g, T: Float> Var<'g, T> {
     /// ```
     ///
     /// # Panics
-    /// When `axis` is not an axis of the value.
+    /// When `axis` is not an axis of the value, or has length 0 (the maximum of no elements
+    /// is undefined, as in PyTorch and NumPy).
     #[track_caller]
     pub fn max_keepdim(self, axis: usize) -> Self {
-        check_axis("max_keepdim", axis, &self.shape());
+        let shape = self.shape();
+        check_axis("max_keepdim", axis, &shape);
+        if shape[axis] == 0 {
+            empty_axis_panic(axis, &shape);
+        }
         self.graph.push(Op::Max(axis as u32), &[self], &[])
     }
+}
+
+#[cold]
+#[track_caller]
+fn empty_axis_panic(axis: usize, shape: &[usize]) -> ! {
+    panic!(
+        "max_keepdim: axis {axis} of shape {shape:?} has length 0, and the maximum of no \
+         elements is undefined"
+    )
 }
 
 pub(crate) fn forward<T: Float>(x: &Tensor<T>, axis: usize) -> Tensor<T> {
@@ -80,6 +94,13 @@ mod tests {
         (m * 2.0).sum().backward();
         assert_eq!(m.value().data(), &[5.0, 7.0]);
         assert_eq!(x.grad().data(), &[0.0, 2.0, 0.0, 2.0, 0.0, 0.0]);
+    }
+
+    #[test]
+    #[should_panic(expected = "max_keepdim: axis 1 of shape [2, 0] has length 0")]
+    fn max_along_an_empty_axis_panics() {
+        let g = Graph::new();
+        let _ = g.tensor(Tensor::zeros(&[2, 0])).max_keepdim(1);
     }
 
     #[test]
