@@ -321,3 +321,99 @@ fn from_vec_finite_rejects_nan_and_infinities_naming_the_index() {
         Err(Error::LengthMismatch { .. })
     ));
 }
+
+/// Two parameters, as a model would hold them.
+fn params() -> tapegrad::nn::Params<f64> {
+    let mut p = tapegrad::nn::Params::new();
+    p.add(
+        "layer0.weight",
+        Tensor::from_vec(vec![1.0, 2.0, 3.0, 4.0], &[2, 2]).unwrap(),
+    );
+    p.add(
+        "layer0.bias",
+        Tensor::from_vec(vec![0.5, -0.5], &[2]).unwrap(),
+    );
+    p
+}
+
+/// A safetensors file by hand: an 8-byte little-endian header length, a JSON header, data.
+fn safetensors_bytes(header: &str, data: &[u8]) -> Vec<u8> {
+    let mut out = (header.len() as u64).to_le_bytes().to_vec();
+    out.extend_from_slice(header.as_bytes());
+    out.extend_from_slice(data);
+    out
+}
+
+fn format_problems(err: Error) -> String {
+    match err {
+        Error::Format { context, problems } => format!("{context}: {}", problems.join("; ")),
+        other => panic!("expected a Format error, got {other:?}"),
+    }
+}
+
+#[test]
+fn loading_bytes_that_are_not_safetensors_is_an_err_and_changes_nothing() {
+    let mut p = params();
+    let before = p.clone();
+    for bytes in [&b"not a safetensors file"[..], &[], &[255; 16]] {
+        let msg = format_problems(p.load_safetensors(bytes, "weights.bin").unwrap_err());
+        assert!(
+            msg.contains("weights.bin") && msg.contains("not a safetensors file"),
+            "{msg}"
+        );
+    }
+    // A real file cut short.
+    let full = params().to_safetensors().unwrap();
+    let cut = &full[..full.len() - 5];
+    assert!(p.load_safetensors(cut, "cut").is_err());
+    assert_eq!(p, before);
+}
+
+#[test]
+fn loading_mismatched_weights_lists_every_problem_and_changes_nothing() {
+    let mut other = tapegrad::nn::Params::<f64>::new();
+    other.add("layer0.weight", Tensor::zeros(&[2, 3])); // wrong shape
+    other.add("layer9.bias", Tensor::zeros(&[2])); // not in the model
+    let bytes = other.to_safetensors().unwrap();
+    let mut p = params();
+    let before = p.clone();
+    let msg = format_problems(p.load_safetensors(&bytes, "other.safetensors").unwrap_err());
+    for want in [
+        "other.safetensors",
+        "\"layer0.weight\" has shape [2, 3] in the file but [2, 2] in the model",
+        "missing \"layer0.bias\"",
+        "unexpected \"layer9.bias\"",
+    ] {
+        assert!(msg.contains(want), "{msg:?} lacks {want:?}");
+    }
+    assert_eq!(p, before);
+}
+
+#[test]
+fn loading_an_unsupported_dtype_is_an_err() {
+    let header = r#"{"layer0.weight":{"dtype":"I32","shape":[2,2],"data_offsets":[0,16]},"layer0.bias":{"dtype":"F64","shape":[2],"data_offsets":[16,32]}}"#;
+    let bytes = safetensors_bytes(header, &[0; 32]);
+    let mut p = params();
+    let msg = format_problems(p.load_safetensors(&bytes, "ints").unwrap_err());
+    assert!(msg.contains("\"layer0.weight\" has dtype I32"), "{msg}");
+}
+
+#[test]
+fn loading_a_missing_file_is_an_io_err_naming_the_path() {
+    let mut p = params();
+    let path = std::env::temp_dir().join("tapegrad_no_such_dir/weights.safetensors");
+    match p.load(&path).unwrap_err() {
+        Error::Io { context, .. } => assert!(context.contains("tapegrad_no_such_dir"), "{context}"),
+        other => panic!("expected an Io error, got {other:?}"),
+    }
+}
+
+#[test]
+fn weights_round_trip_through_safetensors() {
+    // The positive case the errors above are measured against.
+    let mut p = params();
+    let before = p.clone();
+    p.load_safetensors(&before.to_safetensors().unwrap(), "same")
+        .unwrap();
+    assert_eq!(p, before);
+}
