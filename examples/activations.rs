@@ -10,8 +10,11 @@ use std::path::{Path, PathBuf};
 use tapegrad::plot::{self, Chart, Legend};
 use tapegrad::{Graph, Tensor, Var};
 
+/// (x, y) points of one curve.
+type Points = Vec<(f64, f64)>;
+
 /// x in [−6, 6] in `n` equal steps; f(x) and f'(x) from one forward and one backward pass.
-fn curve(n: usize, f: impl for<'g> Fn(Var<'g>) -> Var<'g>) -> (Vec<(f64, f64)>, Vec<(f64, f64)>) {
+fn curve(n: usize, f: impl for<'g> Fn(Var<'g>) -> Var<'g>) -> (Points, Points) {
     let xs: Vec<f64> = (0..n)
         .map(|k| -6.0 + 12.0 * k as f64 / (n - 1) as f64)
         .collect();
