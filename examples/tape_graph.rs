@@ -29,7 +29,7 @@ fn main() -> Result<(), tapegrad::Error> {
     let arrows = text.lines().filter(|l| l.contains(" -> ")).count();
     let nodes = text
         .lines()
-        .filter(|l| l.starts_with("  n") && !l.contains(" -> "));
+        .filter(|l| l.starts_with("  n") && l.contains(" [label=") && !l.contains(" -> "));
     println!(
         "{} ({} nodes, {arrows} arrows)",
         path.display(),
