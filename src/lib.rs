@@ -46,6 +46,9 @@
 //! - [`directional_derivative`] (∇f·u/|u| from one backward pass) and [`GradientDescent`]
 //!   (records its path and says why it stopped): the calculus the tutorial teaches, run by
 //!   `examples/calculus.rs`.
+//! - Seeing why: [`trace`] writes ∂y/∂x out as a sum over paths of products of local
+//!   derivatives (`e_total.chain_rule(w5)`), [`dot`] exports a tape as Graphviz, and [`plot`]
+//!   draws line charts, scatter plots and filled grids as PNG or SVG.
 //!
 //! ## Errors
 //!
