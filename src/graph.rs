@@ -75,7 +75,7 @@ impl<T: Float> Tape<T> {
 
     /// Pushes a node whose value is already known.
     #[track_caller]
-    #[inline]
+    #[inline(always)]
     pub(crate) fn push_node(
         &mut self,
         op: Op<T>,
@@ -99,7 +99,7 @@ impl<T: Float> Tape<T> {
 
     /// Computes `op` on the values of `args` (one or two node ids) and pushes the result.
     #[track_caller]
-    #[inline]
+    #[inline(always)]
     pub(crate) fn record(&mut self, op: Op<T>, args: &[NodeId], target: &[usize]) -> NodeId {
         let (value, requires, inputs) = match *args {
             [a] => {
@@ -333,7 +333,7 @@ impl<T: Float> Graph<T> {
 
     /// Records `op` on `args` (all of which must belong to this graph).
     #[track_caller]
-    #[inline]
+    #[inline(always)]
     pub(crate) fn push<'g>(
         &'g self,
         op: Op<T>,

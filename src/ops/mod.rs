@@ -155,7 +155,7 @@ pub(crate) fn scalar<T: Float>(op: &Op<T>, x: T, y: T) -> Option<T> {
 
 /// Computes `op` on input values. `target` is the output shape for the shape-changing ops.
 /// Rank-0 inputs of an elementwise op take the scalar fast path.
-#[inline]
+#[inline(always)]
 #[track_caller]
 pub(crate) fn forward<T: Float>(op: &Op<T>, x: &[&Tensor<T>], target: &[usize]) -> Tensor<T> {
     let fast = match x {
@@ -170,6 +170,7 @@ pub(crate) fn forward<T: Float>(op: &Op<T>, x: &[&Tensor<T>], target: &[usize]) 
 }
 
 /// The tensor kernels, one per primitive.
+#[inline(never)]
 #[track_caller]
 fn kernel<T: Float>(op: &Op<T>, x: &[&Tensor<T>], target: &[usize]) -> Tensor<T> {
     match op {
