@@ -247,6 +247,16 @@ impl<'t, T: Float> Scalar<'t, T> {
     }
 }
 
+impl<T: Float> Scalar<'_, T> {
+    /// Stores a new value and returns its handle.
+    #[inline(always)]
+    fn put(&mut self, v: T) -> H {
+        self.vals[self.len] = v;
+        self.len += 1;
+        H(self.len as u32 - 1)
+    }
+}
+
 impl<T: Float> Chain<T> for Scalar<'_, T> {
     #[inline]
     fn input(&self, k: usize) -> H {
@@ -268,6 +278,27 @@ impl<T: Float> Chain<T> for Scalar<'_, T> {
     fn needs(&self, k: usize) -> bool {
         self.requires[self.inputs[k] as usize]
     }
+    // The common ops straight on the numbers, through the same per-element kernels.
+    #[inline(always)]
+    fn mul(&mut self, a: H, b: H) -> H {
+        let v = ops::mul::at(self.vals[a.0 as usize], self.vals[b.0 as usize]);
+        self.put(v)
+    }
+    #[inline(always)]
+    fn div(&mut self, a: H, b: H) -> H {
+        let v = ops::div::at(self.vals[a.0 as usize], self.vals[b.0 as usize]);
+        self.put(v)
+    }
+    #[inline(always)]
+    fn scale(&mut self, a: H, c: T) -> H {
+        let v = ops::scale::at(self.vals[a.0 as usize], c);
+        self.put(v)
+    }
+    #[inline(always)]
+    fn shift(&mut self, a: H, c: T) -> H {
+        let v = ops::shift::at(self.vals[a.0 as usize], c);
+        self.put(v)
+    }
     #[inline(always)]
     fn apply(&mut self, op: Op<T>, args: &[H], target: &[usize]) -> H {
         let x = self.vals[args[0].0 as usize];
@@ -276,9 +307,7 @@ impl<T: Float> Chain<T> for Scalar<'_, T> {
             Some(v) => v,
             None => scalar_kernel(&op, x, y, args.len(), target),
         };
-        self.vals[self.len] = v;
-        self.len += 1;
-        H(self.len as u32 - 1)
+        self.put(v)
     }
     #[inline]
     fn send(&mut self, k: usize, g: H) {

@@ -87,14 +87,27 @@ impl<T: Float> Tape<T> {
         if id >= MAX_NODES {
             too_many_nodes();
         }
-        let (op, inputs, requires) = if self.records {
-            (op, inputs, requires)
-        } else {
-            (Op::Leaf, [NONE; 2], false) // a value with no history
-        };
+        if !self.records {
+            return self.push_value(op, value);
+        }
         self.nodes.push(Node { op, inputs, value });
         self.requires.push(requires);
         id as NodeId
+    }
+
+    /// On an inference tape: keeps the value, drops the op and the inputs.
+    #[cold]
+    #[inline(never)]
+    fn push_value(&mut self, op: Op<T>, value: Tensor<T>) -> NodeId {
+        drop(op);
+        let id = self.nodes.len() as NodeId;
+        self.nodes.push(Node {
+            op: Op::Leaf,
+            inputs: [NONE; 2],
+            value,
+        });
+        self.requires.push(false);
+        id
     }
 
     /// Computes `op` on the values of `args` (one or two node ids) and pushes the result.
