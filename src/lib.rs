@@ -71,6 +71,8 @@ mod ops;
 mod shape;
 mod tensor;
 
+pub mod data;
+pub mod demo;
 pub mod dot;
 pub mod gradcheck;
 pub mod optim;

@@ -12,6 +12,37 @@
 //!   limit, with gradient 0.
 //! - Losses: [`half_sse`], [`mse`], [`cross_entropy`], [`binary_cross_entropy_with_logits`],
 //!   [`hinge`].
+//! - Parameters, layers and training: [`Params`] (named values and gradients outside the
+//!   tape, saved and loaded as safetensors), [`Linear`], [`Mlp`] with [`Init`] and
+//!   [`Activation`], the optimizers in [`optim`](crate::optim), the loop [`fit`], and
+//!   [`Perceptron`].
+//!
+//! ## One training step
+//!
+//! Parameters live outside the tape, in [`Params`]; each step records them as leaves on a
+//! tape that is cleared and reused:
+//!
+//! ```
+//! use tapegrad::{Graph, Tensor, nn::{self, Activation, Init, Mlp}, optim::{Adam, Optimizer}};
+//! let mut model = Mlp::new(&[2, 16, 16, 1], Activation::Relu, Init::HeUniform, 42);
+//! let mut opt = Adam::new(0.01);
+//! let x = Tensor::from_vec(vec![0.0, 1.0, 1.0, 0.0, 0.5, 0.5], &[3, 2]).unwrap();
+//! let t = Tensor::from_vec(vec![1.0, -1.0, 0.0], &[3, 1]).unwrap();
+//! let mut g = Graph::new();
+//! for _ in 0..100 {
+//!     g.clear();                                     // reuse the tape's memory
+//!     let p = model.params().bind(&g);               // parameters → leaves
+//!     let y = model.forward(&p, g.constant(x.clone()));  // data as constants: no gradient
+//!     let loss = nn::mse(y, g.constant(t.clone()));
+//!     loss.backward();
+//!     model.params_mut().read_grads(&p);             // leaves' gradients → params
+//!     opt.step(model.params_mut());                  // update in place
+//! }
+//! let w = &model.params()["layer0.weight"];          // value and gradient, by name
+//! assert_eq!((w.value.shape(), w.grad.shape()), (&[16, 2][..], &[16, 2][..]));
+//! ```
+//!
+//! [`fit`] runs this loop over shuffled minibatches until a target loss or an epoch limit.
 
 mod activation;
 mod layers;
@@ -19,6 +50,7 @@ mod loss;
 mod params;
 mod perceptron;
 mod save;
+mod scalar;
 mod softmax;
 mod train;
 
@@ -26,4 +58,5 @@ pub use layers::{Activation, Init, Linear, Mlp, Model};
 pub use loss::{binary_cross_entropy_with_logits, cross_entropy, half_sse, hinge, mse};
 pub use params::{Bound, Param, Params};
 pub use perceptron::{Perceptron, PerceptronReport};
+pub use scalar::ScalarBound;
 pub use train::{Report, StepLog, Stop, Train, fit, rows};
