@@ -39,9 +39,15 @@ fn main() -> Result<(), tapegrad::Error> {
         100.0 * run.test_accuracy
     );
     println!("confusion matrix on the test set (rows: true digit, columns: predicted):");
-    println!("      {}", (0..10).map(|d| format!("{d:>4}")).collect::<String>());
+    println!(
+        "      {}",
+        (0..10).map(|d| format!("{d:>4}")).collect::<String>()
+    );
     for (d, row) in run.confusion.iter().enumerate() {
-        println!("  {d}:  {}", row.iter().map(|c| format!("{c:>4}")).collect::<String>());
+        println!(
+            "  {d}:  {}",
+            row.iter().map(|c| format!("{c:>4}")).collect::<String>()
+        );
     }
     Ok(())
 }

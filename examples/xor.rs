@@ -29,7 +29,11 @@ fn main() {
         Stop::TargetLoss { epoch } => format!("reached the target loss 0.01 at epoch {epoch}"),
         Stop::MaxEpochs => format!("ran all {epochs} epochs"),
     };
-    println!("{how}; loss {:.3e} → {:.3e}", run.report.epoch_loss[0], run.report.final_loss());
+    println!(
+        "{how}; loss {:.3e} → {:.3e}",
+        run.report.epoch_loss[0],
+        run.report.final_loss()
+    );
     for ((a, b), y) in [(0, 0), (0, 1), (1, 0), (1, 1)].iter().zip(&run.outputs) {
         println!("  XOR({a}, {b}) = {}   network: {y:.4}", a ^ b);
     }

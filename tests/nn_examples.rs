@@ -43,7 +43,12 @@ fn moons_scalar_and_tensor_forms_reach_100_percent_and_agree() {
     for (a, b) in scalar.losses.iter().zip(&tensor.losses) {
         assert!((a - b).abs() < 1e-6);
     }
-    for ((n, a), (_, b)) in scalar.model.params().iter().zip(tensor.model.params().iter()) {
+    for ((n, a), (_, b)) in scalar
+        .model
+        .params()
+        .iter()
+        .zip(tensor.model.params().iter())
+    {
         for (u, v) in a.value.data().iter().zip(b.value.data()) {
             assert!((u - v).abs() < 1e-6, "{n}: {u} vs {v}");
         }
@@ -52,12 +57,22 @@ fn moons_scalar_and_tensor_forms_reach_100_percent_and_agree() {
 
 #[test]
 fn digits_mlp_reaches_96_percent_on_held_out_data() {
-    let data = read_labeled_csv(concat!(env!("CARGO_MANIFEST_DIR"), "/examples/data/digits.csv"))
-        .expect("the digits data ships with the repository");
-    assert_eq!((data.len(), data.features(), data.classes()), (1797, 64, 10));
+    let data = read_labeled_csv(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/examples/data/digits.csv"
+    ))
+    .expect("the digits data ships with the repository");
+    assert_eq!(
+        (data.len(), data.features(), data.classes()),
+        (1797, 64, 10)
+    );
     let run = digits(&data, &DigitsConfig::default());
     assert_eq!(run.sizes, (1438, 359));
-    assert!(run.test_accuracy >= 0.96, "test accuracy {}", run.test_accuracy);
+    assert!(
+        run.test_accuracy >= 0.96,
+        "test accuracy {}",
+        run.test_accuracy
+    );
     let total: usize = run.confusion.iter().flatten().sum();
     let diagonal: usize = (0..10).map(|d| run.confusion[d][d]).sum();
     assert_eq!(total, 359);
