@@ -161,7 +161,7 @@ impl Linear {
     /// When x is not `[n, inputs]` (the matmul message shows both shapes).
     #[track_caller]
     pub fn forward<'g, T: Float>(&self, p: &Bound<'g, T>, x: Var<'g, T>) -> Var<'g, T> {
-        x.matmul(p[self.weight].transpose()) + p[self.bias]
+        x.matmul_t(p[self.weight]) + p[self.bias]
     }
 }
 
@@ -278,7 +278,7 @@ impl<T: Float> Mlp<T> {
     /// When x is not `[n, inputs]`.
     #[track_caller]
     pub fn predict(&self, x: &Tensor<T>) -> Tensor<T> {
-        let g = crate::Graph::<T>::default();
+        let g = crate::Graph::<T>::inference();
         let p: Vec<_> = self
             .params
             .iter()
