@@ -63,9 +63,11 @@ pub(crate) struct Tape<T> {
 
 impl<T: Float> Tape<T> {
     fn new() -> Self {
+        // Room for a small graph up front: a fresh tape per step (as a new user writes it)
+        // then grows its node list once or not at all, instead of doubling from empty.
         Tape {
-            nodes: Vec::new(),
-            requires: Vec::new(),
+            nodes: Vec::with_capacity(64),
+            requires: Vec::with_capacity(64),
             grads: Vec::new(),
             scratch: Vec::new(),
             names: Vec::new(),
