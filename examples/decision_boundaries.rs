@@ -84,25 +84,24 @@ fn train(
     let mut opt = Adam::new(0.02);
     let n = labels.len();
     let t = Tensor::from_vec(labels.to_vec(), &[n, 1]).expect("n labels");
-    let mut losses = Vec::with_capacity(epochs);
-    // Epochs in chunks of 50, so the bar moves; the optimizer keeps its state across chunks.
-    while losses.len() < epochs {
-        let chunk = (epochs - losses.len()).min(50);
-        let cfg = Train {
-            epochs: chunk,
-            batch_size: n,
-            shuffle: false,
-            ..Train::default()
-        };
-        let report = nn::fit(&mut model, &mut opt, n, &cfg, |g, m, p, _| {
-            nn::binary_cross_entropy_with_logits(
-                m.forward(p, g.constant(x.clone())),
-                g.constant(t.clone()),
-            )
-        });
-        losses.extend(report.epoch_loss);
-        bar.inc(chunk as u64);
-    }
+    let cfg = Train {
+        epochs,
+        batch_size: n,
+        shuffle: false,
+        ..Train::default()
+    };
+    let report = nn::fit_observed(
+        &mut model,
+        &mut opt,
+        n,
+        &cfg,
+        |g, m, p, _| {
+            let logits = m.forward(p, g.constant(x.clone()));
+            nn::binary_cross_entropy_with_logits(logits, g.constant(t.clone()))
+        },
+        |_, _| bar.inc(1),
+    );
+    let losses = report.epoch_loss;
     (model, losses)
 }
 

@@ -66,22 +66,21 @@ fn train(
     let n = xs.len();
     let x = Tensor::from_vec(xs.to_vec(), &[n, 1]).expect("n values");
     let t = Tensor::from_vec(ys.to_vec(), &[n, 1]).expect("n values");
-    let mut losses = Vec::with_capacity(epochs);
-    // Epochs in chunks of 100, so the bar moves; the optimizer keeps its state across chunks.
-    while losses.len() < epochs {
-        let chunk = (epochs - losses.len()).min(100);
-        let cfg = Train {
-            epochs: chunk,
-            batch_size: n,
-            shuffle: false,
-            ..Train::default()
-        };
-        let report = nn::fit(&mut model, &mut opt, n, &cfg, |g, m, p, _| {
-            nn::mse(m.forward(p, g.constant(x.clone())), g.constant(t.clone()))
-        });
-        losses.extend(report.epoch_loss);
-        bar.inc(chunk as u64);
-    }
+    let cfg = Train {
+        epochs,
+        batch_size: n,
+        shuffle: false,
+        ..Train::default()
+    };
+    let report = nn::fit_observed(
+        &mut model,
+        &mut opt,
+        n,
+        &cfg,
+        |g, m, p, _| nn::mse(m.forward(p, g.constant(x.clone())), g.constant(t.clone())),
+        |_, _| bar.inc(1),
+    );
+    let losses = report.epoch_loss;
     (model, losses)
 }
 

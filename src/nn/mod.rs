@@ -59,4 +59,4 @@ pub use loss::{binary_cross_entropy_with_logits, cross_entropy, half_sse, hinge,
 pub use params::{Bound, Param, Params};
 pub use perceptron::{Perceptron, PerceptronReport};
 pub use scalar::ScalarBound;
-pub use train::{Report, StepLog, Stop, Train, fit, rows};
+pub use train::{Report, StepLog, Stop, Train, fit, fit_observed, rows};

@@ -118,7 +118,30 @@ impl<T: Float> Report<T> {
 /// When `batch_size` is 0 or `n` is 0, or as `backward` does when the loss is not one
 /// element.
 #[track_caller]
-pub fn fit<T, M, O, F>(model: &mut M, opt: &mut O, n: usize, cfg: &Train, mut loss: F) -> Report<T>
+pub fn fit<T, M, O, F>(model: &mut M, opt: &mut O, n: usize, cfg: &Train, loss: F) -> Report<T>
+where
+    T: Float,
+    M: Model<T>,
+    O: Optimizer<T>,
+    F: for<'g> FnMut(&'g Graph<T>, &M, &Bound<'g, T>, &[usize]) -> Var<'g, T>,
+{
+    fit_observed(model, opt, n, cfg, loss, |_, _| {})
+}
+
+/// [`fit`], calling `on_epoch(epoch, loss)` after every epoch (numbered from 1, with that
+/// epoch's mean loss): for a progress bar or a live log.
+///
+/// # Panics
+/// As [`fit`].
+#[track_caller]
+pub fn fit_observed<T, M, O, F>(
+    model: &mut M,
+    opt: &mut O,
+    n: usize,
+    cfg: &Train,
+    mut loss: F,
+    mut on_epoch: impl FnMut(usize, f64),
+) -> Report<T>
 where
     T: Float,
     M: Model<T>,
@@ -163,6 +186,7 @@ where
         }
         let epoch_loss = total / n as f64;
         report.epoch_loss.push(epoch_loss);
+        on_epoch(epoch, epoch_loss);
         if cfg.target_loss.is_some_and(|t| epoch_loss <= t) {
             report.stop = Stop::TargetLoss { epoch };
             break;
