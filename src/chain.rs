@@ -24,64 +24,67 @@ pub(crate) struct H(u32);
 
 /// What a backward rule may do.
 pub(crate) trait Chain<T: Float> {
+    /// A handle to a value: an index for the tensor interpreters, the number itself for the
+    /// scalar one.
+    type H: Copy;
     /// The value of the node's `k`-th input.
-    fn input(&self, k: usize) -> H;
+    fn input(&self, k: usize) -> Self::H;
     /// The node's own value (tanh and exp reuse it).
-    fn output(&self) -> H;
+    fn output(&self) -> Self::H;
     /// ∂loss/∂output, the gradient arriving at this node.
-    fn upstream(&self) -> H;
+    fn upstream(&self) -> Self::H;
     /// The shape of a handle's value.
-    fn shape(&self, h: H) -> Shape;
+    fn shape(&self, h: Self::H) -> Shape;
     /// Whether input `k` needs a gradient at all; a rule may skip the work when it does not.
     fn needs(&self, k: usize) -> bool;
     /// Applies a primitive op to handles. `target` is the output shape for `Reshape`,
     /// `SumTo`, `BroadcastTo` and `Scatter`, and empty otherwise.
-    fn apply(&mut self, op: Op<T>, args: &[H], target: &[usize]) -> H;
+    fn apply(&mut self, op: Op<T>, args: &[Self::H], target: &[usize]) -> Self::H;
     /// Adds `g` into the gradient of input `k`.
-    fn send(&mut self, k: usize, g: H);
+    fn send(&mut self, k: usize, g: Self::H);
 
     // The primitive ops, for rules that read as math.
-    fn mul(&mut self, a: H, b: H) -> H {
+    fn mul(&mut self, a: Self::H, b: Self::H) -> Self::H {
         self.apply(Op::Mul, &[a, b], &[])
     }
-    fn div(&mut self, a: H, b: H) -> H {
+    fn div(&mut self, a: Self::H, b: Self::H) -> Self::H {
         self.apply(Op::Div, &[a, b], &[])
     }
     /// c·a.
-    fn scale(&mut self, a: H, c: T) -> H {
+    fn scale(&mut self, a: Self::H, c: T) -> Self::H {
         self.apply(Op::Scale(c), &[a], &[])
     }
     /// a + c.
-    fn shift(&mut self, a: H, c: T) -> H {
+    fn shift(&mut self, a: Self::H, c: T) -> Self::H {
         self.apply(Op::Shift(c), &[a], &[])
     }
-    fn neg(&mut self, a: H) -> H {
+    fn neg(&mut self, a: Self::H) -> Self::H {
         self.scale(a, -T::ONE)
     }
-    fn powi(&mut self, a: H, n: i32) -> H {
+    fn powi(&mut self, a: Self::H, n: i32) -> Self::H {
         self.apply(Op::PowI(n), &[a], &[])
     }
-    fn powf(&mut self, a: H, p: T) -> H {
+    fn powf(&mut self, a: Self::H, p: T) -> Self::H {
         self.apply(Op::PowF(p), &[a], &[])
     }
-    fn sign(&mut self, a: H) -> H {
+    fn sign(&mut self, a: Self::H) -> Self::H {
         self.apply(Op::Sign, &[a], &[])
     }
-    fn hardmax(&mut self, a: H, axis: usize) -> H {
+    fn hardmax(&mut self, a: Self::H, axis: usize) -> Self::H {
         self.apply(Op::Hardmax(axis as u32), &[a], &[])
     }
     /// op(a)·op(b), where op transposes when the flag is set (as strides, never a copy).
-    fn matmul(&mut self, a: H, ta: bool, b: H, tb: bool) -> H {
+    fn matmul(&mut self, a: Self::H, ta: bool, b: Self::H, tb: bool) -> Self::H {
         self.apply(Op::MatMul { ta, tb }, &[a, b], &[])
     }
-    fn transpose(&mut self, a: H) -> H {
+    fn transpose(&mut self, a: Self::H) -> Self::H {
         self.apply(Op::Transpose, &[a], &[])
     }
-    fn reshape(&mut self, a: H, shape: &[usize]) -> H {
+    fn reshape(&mut self, a: Self::H, shape: &[usize]) -> Self::H {
         self.apply(Op::Reshape, &[a], shape)
     }
     /// Sums `a` down to `shape`; returns `a` itself when it already has that shape.
-    fn sum_to(&mut self, a: H, shape: &[usize]) -> H {
+    fn sum_to(&mut self, a: Self::H, shape: &[usize]) -> Self::H {
         if self.shape(a)[..] == *shape {
             a
         } else {
@@ -89,17 +92,23 @@ pub(crate) trait Chain<T: Float> {
         }
     }
     /// Broadcasts `a` up to `shape`; returns `a` itself when it already has that shape.
-    fn broadcast_to(&mut self, a: H, shape: &[usize]) -> H {
+    fn broadcast_to(&mut self, a: Self::H, shape: &[usize]) -> Self::H {
         if self.shape(a)[..] == *shape {
             a
         } else {
             self.apply(Op::BroadcastTo, &[a], shape)
         }
     }
-    fn gather(&mut self, a: H, axis: u32, index: Arc<Vec<usize>>) -> H {
+    fn gather(&mut self, a: Self::H, axis: u32, index: Arc<Vec<usize>>) -> Self::H {
         self.apply(Op::Gather { axis, index }, &[a], &[])
     }
-    fn scatter(&mut self, a: H, axis: u32, index: Arc<Vec<usize>>, shape: &[usize]) -> H {
+    fn scatter(
+        &mut self,
+        a: Self::H,
+        axis: u32,
+        index: Arc<Vec<usize>>,
+        shape: &[usize],
+    ) -> Self::H {
         self.apply(Op::Scatter { axis, index }, &[a], shape)
     }
 }
@@ -137,6 +146,7 @@ impl<T: Float> Eager<'_, T> {
 }
 
 impl<T: Float> Chain<T> for Eager<'_, T> {
+    type H = H;
     fn input(&self, k: usize) -> H {
         H(self.nodes[self.id].inputs[k])
     }
@@ -202,123 +212,117 @@ fn accumulate<T: Float>(acc: &mut Tensor<T>, g: &Tensor<T>) {
 
 /// The first-order interpreter for a node whose value and inputs are all rank 0: the scalar
 /// fast path of [`Var::backward`](crate::Var::backward). It runs the same rules as [`Eager`],
-/// but a handle is a slot in a small array of plain numbers on the stack: no tensors, no
-/// shapes, no scratch arena. Slots 0 and 1 hold the inputs, 2 the output, 3 the upstream
-/// gradient, and the rest the rule's intermediate values.
+/// but a handle is the number itself: no tensors, no shapes, no scratch arena, so once the
+/// rule is inlined its intermediate values live in registers.
 pub(crate) struct Scalar<'t, T> {
-    pub(crate) inputs: [NodeId; 2],
-    pub(crate) requires: &'t [bool],
-    pub(crate) grads: &'t mut [Option<Tensor<T>>],
-    pub(crate) vals: [T; SCALAR_SLOTS],
-    pub(crate) len: usize,
-}
-
-/// Slots in [`Scalar`]: four fixed ones and room for the longest rule's intermediates (div
-/// uses four).
-pub(crate) const SCALAR_SLOTS: usize = 12;
-
-impl<'t, T: Float> Scalar<'t, T> {
-    /// The interpreter for node `id` when it and its inputs are rank 0, else `None`.
-    #[inline]
-    pub(crate) fn new(
-        nodes: &[Node<T>],
-        requires: &'t [bool],
-        grads: &'t mut [Option<Tensor<T>>],
-        id: usize,
-        upstream: T,
-    ) -> Option<Self> {
-        let node = &nodes[id];
-        let out = node.value.as_scalar()?;
-        let mut vals = [T::ZERO; SCALAR_SLOTS];
-        for (slot, &i) in vals.iter_mut().zip(&node.inputs) {
-            if i != NONE {
-                *slot = nodes[i as usize].value.as_scalar()?;
-            }
-        }
-        vals[2] = out;
-        vals[3] = upstream;
-        Some(Scalar {
-            inputs: node.inputs,
-            requires,
-            grads,
-            vals,
-            len: 4,
-        })
-    }
+    inputs: [NodeId; 2],
+    requires: &'t [bool],
+    grads: &'t mut [Option<Tensor<T>>],
+    /// The input values, the output value and the upstream gradient.
+    x: T,
+    y: T,
+    out: T,
+    up: T,
 }
 
 impl<T: Float> Scalar<'_, T> {
-    /// Stores a new value and returns its handle.
+    /// Runs node `id`'s backward rule on plain numbers when it and its inputs are rank 0, and
+    /// says whether it did.
     #[inline(always)]
-    fn put(&mut self, v: T) -> H {
-        self.vals[self.len] = v;
-        self.len += 1;
-        H(self.len as u32 - 1)
+    pub(crate) fn run(
+        nodes: &[Node<T>],
+        requires: &[bool],
+        grads: &mut [Option<Tensor<T>>],
+        id: usize,
+        up: T,
+    ) -> bool {
+        let node = &nodes[id];
+        let Some(out) = node.value.as_scalar() else {
+            return false;
+        };
+        let [a, b] = node.inputs;
+        let Some(x) = nodes[a as usize].value.as_scalar() else {
+            return false;
+        };
+        let y = if b == NONE {
+            T::ZERO
+        } else {
+            match nodes[b as usize].value.as_scalar() {
+                Some(y) => y,
+                None => return false,
+            }
+        };
+        let mut c = Scalar {
+            inputs: node.inputs,
+            requires,
+            grads,
+            x,
+            y,
+            out,
+            up,
+        };
+        ops::rule(&node.op, &mut c);
+        true
     }
 }
 
 impl<T: Float> Chain<T> for Scalar<'_, T> {
-    #[inline]
-    fn input(&self, k: usize) -> H {
-        H(k as u32)
+    type H = T;
+    #[inline(always)]
+    fn input(&self, k: usize) -> T {
+        if k == 0 { self.x } else { self.y }
     }
-    #[inline]
-    fn output(&self) -> H {
-        H(2)
+    #[inline(always)]
+    fn output(&self) -> T {
+        self.out
     }
-    #[inline]
-    fn upstream(&self) -> H {
-        H(3)
+    #[inline(always)]
+    fn upstream(&self) -> T {
+        self.up
     }
-    #[inline]
-    fn shape(&self, _: H) -> Shape {
+    #[inline(always)]
+    fn shape(&self, _: T) -> Shape {
         Shape::new()
     }
-    #[inline]
+    #[inline(always)]
     fn needs(&self, k: usize) -> bool {
         self.requires[self.inputs[k] as usize]
     }
     // The common ops straight on the numbers, through the same per-element kernels.
     #[inline(always)]
-    fn mul(&mut self, a: H, b: H) -> H {
-        let v = ops::mul::at(self.vals[a.0 as usize], self.vals[b.0 as usize]);
-        self.put(v)
+    fn mul(&mut self, a: T, b: T) -> T {
+        ops::mul::at(a, b)
     }
     #[inline(always)]
-    fn div(&mut self, a: H, b: H) -> H {
-        let v = ops::div::at(self.vals[a.0 as usize], self.vals[b.0 as usize]);
-        self.put(v)
+    fn div(&mut self, a: T, b: T) -> T {
+        ops::div::at(a, b)
     }
     #[inline(always)]
-    fn scale(&mut self, a: H, c: T) -> H {
-        let v = ops::scale::at(self.vals[a.0 as usize], c);
-        self.put(v)
+    fn scale(&mut self, a: T, c: T) -> T {
+        ops::scale::at(a, c)
     }
     #[inline(always)]
-    fn shift(&mut self, a: H, c: T) -> H {
-        let v = ops::shift::at(self.vals[a.0 as usize], c);
-        self.put(v)
+    fn shift(&mut self, a: T, c: T) -> T {
+        ops::shift::at(a, c)
     }
     #[inline(always)]
-    fn apply(&mut self, op: Op<T>, args: &[H], target: &[usize]) -> H {
-        let x = self.vals[args[0].0 as usize];
-        let y = args.get(1).map_or(T::ZERO, |h| self.vals[h.0 as usize]);
-        let v = match ops::scalar(&op, x, y) {
+    fn apply(&mut self, op: Op<T>, args: &[T], target: &[usize]) -> T {
+        let x = args[0];
+        let y = args.get(1).copied().unwrap_or(T::ZERO);
+        match ops::scalar(&op, x, y) {
             Some(v) => v,
             None => scalar_kernel(&op, x, y, args.len(), target),
-        };
-        self.put(v)
+        }
     }
-    #[inline]
-    fn send(&mut self, k: usize, g: H) {
+    #[inline(always)]
+    fn send(&mut self, k: usize, g: T) {
         let t = self.inputs[k] as usize;
         if !self.requires[t] {
             return;
         }
-        let v = self.vals[g.0 as usize];
         match &mut self.grads[t] {
-            Some(acc) => acc.data_mut()[0] += v,
-            slot @ None => *slot = Some(Tensor::scalar(v)),
+            Some(acc) => acc.data_mut()[0] += g,
+            slot @ None => *slot = Some(Tensor::scalar(g)),
         }
     }
 }
@@ -351,6 +355,7 @@ impl<T: Float> Recording<'_, T> {
 }
 
 impl<T: Float> Chain<T> for Recording<'_, T> {
+    type H = H;
     fn input(&self, k: usize) -> H {
         H(self.tape.nodes[self.id].inputs[k])
     }

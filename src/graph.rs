@@ -53,10 +53,10 @@ pub(crate) struct Tape<T> {
     pub(crate) grads: Vec<Option<Tensor<T>>>,
     /// Scratch values of the eager interpreter, reused from node to node and call to call.
     pub(crate) scratch: Vec<Option<Tensor<T>>>,
-    /// Names given with [`Var::named`], indexed by node id. It grows only as far as the last
-    /// named node, so a tape that names nothing pays nothing, and naming is a store, not a
-    /// hash.
-    pub(crate) names: Vec<Option<Cow<'static, str>>>,
+    /// Names given with [`Var::named`], in the order they were given. Naming is one push
+    /// (no hash, no resize), so a training loop that names its nodes pays almost nothing;
+    /// looking a name up is a scan from the newest entry, done only by traces and exports.
+    pub(crate) names: Vec<(NodeId, Cow<'static, str>)>,
     /// False on a [`Graph::inference`] tape: nodes keep their values and nothing else.
     pub(crate) records: bool,
 }
@@ -114,7 +114,7 @@ impl<T: Float> Tape<T> {
 
     /// Computes `op` on the values of `args` (one or two node ids) and pushes the result.
     #[track_caller]
-    #[inline(always)]
+    #[inline(never)]
     pub(crate) fn record(&mut self, op: Op<T>, args: &[NodeId], target: &[usize]) -> NodeId {
         let (value, requires, inputs) = match *args {
             [a] => {
@@ -135,7 +135,11 @@ impl<T: Float> Tape<T> {
 
     /// The name given to node `id` with [`Var::named`], if any.
     pub(crate) fn name_of(&self, id: NodeId) -> Option<&str> {
-        self.names.get(id as usize).and_then(|n| n.as_deref())
+        self.names
+            .iter()
+            .rev()
+            .find(|(i, _)| *i == id)
+            .map(|(_, n)| n.as_ref())
     }
 }
 
@@ -362,10 +366,26 @@ impl<T: Float> Graph<T> {
             }
             *slot = a.id;
         }
-        let id = self
-            .tape
-            .borrow_mut()
-            .record(op, &ids[..args.len()], target);
+        let mut tape = self.tape.borrow_mut();
+        // The scalar fast path, taken before `op` goes anywhere: `op` is a constant at every
+        // call site, so `ops::scalar` folds to the one kernel it names.
+        let scalars = match *args {
+            [a] => tape.nodes[a.id as usize]
+                .value
+                .as_scalar()
+                .map(|x| (x, T::ZERO)),
+            [a, b] => {
+                let x = tape.nodes[a.id as usize].value.as_scalar();
+                x.zip(tape.nodes[b.id as usize].value.as_scalar())
+            }
+            _ => None,
+        };
+        if let Some(v) = scalars.and_then(|(x, y)| ops::scalar(&op, x, y)) {
+            let requires = ids[..args.len()].iter().any(|&i| tape.requires[i as usize]);
+            let id = tape.push_node(op, ids, Tensor::scalar(v), requires);
+            return Var { graph: self, id };
+        }
+        let id = tape.record(op, &ids[..args.len()], target);
         Var { graph: self, id }
     }
 }
@@ -465,13 +485,12 @@ impl<'g, T: Float> Var<'g, T> {
     /// `let w5 = g.scalar(0.40).named("w5");`. A `&'static str` is stored without
     /// allocating, so naming nodes costs nothing in a training loop.
     pub fn named(self, name: impl Into<Cow<'static, str>>) -> Self {
-        let mut tape = self.graph.tape.borrow_mut();
-        let i = self.id as usize;
-        if tape.names.len() <= i {
-            tape.names.resize_with(i + 1, || None);
+        let name = name.into();
+        let names = &mut self.graph.tape.borrow_mut().names;
+        if names.capacity() == 0 {
+            names.reserve(32); // one allocation for a typical model's names, not five
         }
-        tape.names[i] = Some(name.into());
-        drop(tape);
+        names.push((self.id, name));
         self
     }
 
@@ -508,16 +527,15 @@ impl<'g, T: Float> Var<'g, T> {
         tape.grads.resize(out + 1, None);
         tape.grads[out] = Some(Tensor::ones(value.shape()));
         for id in (0..=out).rev() {
-            let Some(up) = &tape.grads[id] else { continue };
             let node = &tape.nodes[id];
             if node.inputs[0] == NONE {
                 continue; // a leaf
             }
+            let Some(up) = &tape.grads[id] else { continue };
             if let Some(up) = up.as_scalar() {
                 // An input's id is below the node's own, so its gradient slot is below `id`.
                 let grads = &mut tape.grads[..id];
-                if let Some(mut c) = Scalar::new(&tape.nodes, &tape.requires, grads, id, up) {
-                    ops::backward(&node.op, &mut c);
+                if Scalar::run(&tape.nodes, &tape.requires, grads, id, up) {
                     continue;
                 }
             }

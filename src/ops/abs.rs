@@ -31,6 +31,7 @@ pub(crate) fn forward<T: Float>(x: &Tensor<T>) -> Tensor<T> {
     x.map(at)
 }
 
+#[inline(always)]
 pub(crate) fn backward<T: Float>(c: &mut impl Chain<T>) {
     let (g, x) = (c.upstream(), c.input(0));
     let s = c.sign(x);

@@ -33,6 +33,7 @@ fn broadcast_panic(from: &[usize], to: &[usize]) -> ! {
     panic!("broadcast_to: {from:?} does not broadcast to {to:?}")
 }
 
+#[inline(always)]
 pub(crate) fn backward<T: Float>(c: &mut impl Chain<T>) {
     let g = c.upstream();
     let shape = c.shape(c.input(0));

@@ -17,6 +17,7 @@ pub(crate) fn forward<T: Float>(a: &Tensor<T>, b: &Tensor<T>) -> Tensor<T> {
     binary("div", a, b, at)
 }
 
+#[inline(always)]
 pub(crate) fn backward<T: Float>(c: &mut impl Chain<T>) {
     let (a, b, g) = (c.input(0), c.input(1), c.upstream());
     if c.needs(0) {

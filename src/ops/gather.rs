@@ -75,6 +75,7 @@ pub(crate) fn forward<T: Float>(x: &Tensor<T>, axis: usize, index: &[usize]) -> 
     Tensor::from_parts(keepdim(x.shape(), axis), data)
 }
 
+#[inline(always)]
 pub(crate) fn backward<T: Float>(c: &mut impl Chain<T>, axis: u32, index: &Arc<Vec<usize>>) {
     let g = c.upstream();
     let shape = c.shape(c.input(0));

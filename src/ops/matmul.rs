@@ -112,6 +112,7 @@ fn view<T: Float>(x: &Tensor<T>, t: bool) -> ArrayView2<'_, T> {
     if t { v.reversed_axes() } else { v }
 }
 
+#[inline(always)]
 pub(crate) fn backward<T: Float>(c: &mut impl Chain<T>, ta: bool, tb: bool) {
     let (a, b, g) = (c.input(0), c.input(1), c.upstream());
     if c.needs(0) {

@@ -57,6 +57,7 @@ pub(crate) fn forward<T: Float>(x: &Tensor<T>, axis: usize) -> Tensor<T> {
     Tensor::from_parts(keepdim(x.shape(), axis), data)
 }
 
+#[inline(always)]
 pub(crate) fn backward<T: Float>(c: &mut impl Chain<T>, axis: usize) {
     let (x, g) = (c.input(0), c.upstream());
     let shape = c.shape(x);

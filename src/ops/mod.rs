@@ -204,7 +204,15 @@ fn kernel<T: Float>(op: &Op<T>, x: &[&Tensor<T>], target: &[usize]) -> Tensor<T>
 }
 
 /// Runs `op`'s backward rule in the interpreter `c`.
+#[inline(always)]
 pub(crate) fn backward<T: Float, C: Chain<T>>(op: &Op<T>, c: &mut C) {
+    rule(op, c)
+}
+
+/// The dispatch behind [`backward`], inlined into the caller: the scalar interpreter uses it
+/// directly, so each rule is compiled against plain numbers held in registers.
+#[inline(always)]
+pub(crate) fn rule<T: Float, C: Chain<T>>(op: &Op<T>, c: &mut C) {
     match op {
         Op::Leaf => {}
         Op::Add => add::backward(c),

@@ -32,6 +32,7 @@ pub(crate) fn forward<T: Float>(x: &Tensor<T>, p: T) -> Tensor<T> {
     x.map(|v| at(v, p))
 }
 
+#[inline(always)]
 pub(crate) fn backward<T: Float>(c: &mut impl Chain<T>, p: T) {
     if p == T::ZERO {
         return; // x⁰ is constant.

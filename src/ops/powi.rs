@@ -35,6 +35,7 @@ pub(crate) fn forward<T: Float>(x: &Tensor<T>, n: i32) -> Tensor<T> {
     x.map(|v| at(v, n))
 }
 
+#[inline(always)]
 pub(crate) fn backward<T: Float>(c: &mut impl Chain<T>, n: i32) {
     if n == 0 {
         return; // x⁰ is constant.

@@ -32,6 +32,7 @@ fn reshape_panic(from: &[usize], n: usize, to: &[usize], m: usize) -> ! {
     panic!("reshape: cannot reshape {from:?} ({n} elements) to {to:?} ({m} elements)")
 }
 
+#[inline(always)]
 pub(crate) fn backward<T: Float>(c: &mut impl Chain<T>) {
     let g = c.upstream();
     let shape = c.shape(c.input(0));

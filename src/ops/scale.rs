@@ -25,6 +25,7 @@ pub(crate) fn forward<T: Float>(x: &Tensor<T>, c: T) -> Tensor<T> {
     x.map(|v| at(v, c))
 }
 
+#[inline(always)]
 pub(crate) fn backward<T: Float>(ch: &mut impl Chain<T>, c: T) {
     let g = ch.upstream();
     let gx = ch.scale(g, c);

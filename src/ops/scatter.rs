@@ -49,6 +49,7 @@ pub(crate) fn forward<T: Float>(
     out
 }
 
+#[inline(always)]
 pub(crate) fn backward<T: Float>(c: &mut impl Chain<T>, axis: u32, index: &Arc<Vec<usize>>) {
     let g = c.upstream();
     let gx = c.gather(g, axis, index.clone());

@@ -26,6 +26,7 @@ pub(crate) fn forward<T: Float>(x: &Tensor<T>, c: T) -> Tensor<T> {
     x.map(|v| at(v, c))
 }
 
+#[inline(always)]
 pub(crate) fn backward<T: Float>(ch: &mut impl Chain<T>) {
     let g = ch.upstream();
     ch.send(0, g);

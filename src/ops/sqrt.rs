@@ -31,6 +31,7 @@ pub(crate) fn forward<T: Float>(x: &Tensor<T>) -> Tensor<T> {
     x.map(at)
 }
 
+#[inline(always)]
 pub(crate) fn backward<T: Float>(c: &mut impl Chain<T>) {
     let (g, y) = (c.upstream(), c.output());
     let two_y = c.scale(y, T::ONE + T::ONE);

@@ -16,6 +16,7 @@ pub(crate) fn forward<T: Float>(a: &Tensor<T>, b: &Tensor<T>) -> Tensor<T> {
     binary("sub", a, b, at)
 }
 
+#[inline(always)]
 pub(crate) fn backward<T: Float>(c: &mut impl Chain<T>) {
     let g = c.upstream();
     if c.needs(0) {

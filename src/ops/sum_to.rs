@@ -85,6 +85,7 @@ fn sum_to_panic(from: &[usize], to: &[usize]) -> ! {
     panic!("sum_to: cannot sum {from:?} down to {to:?} ({to:?} does not broadcast to {from:?})")
 }
 
+#[inline(always)]
 pub(crate) fn backward<T: Float>(c: &mut impl Chain<T>) {
     let g = c.upstream();
     let shape = c.shape(c.input(0));

@@ -36,6 +36,7 @@ fn transpose_panic(shape: &[usize]) -> ! {
     panic!("transpose: needs a 2-D value, got shape {shape:?}")
 }
 
+#[inline(always)]
 pub(crate) fn backward<T: Float>(c: &mut impl Chain<T>) {
     let g = c.upstream();
     let gx = c.transpose(g);
