@@ -13,6 +13,7 @@
 use crate::chain::{Eager, Recording, Scalar};
 use crate::float::Float;
 use crate::ops::{self, Op};
+use crate::spare;
 use crate::tensor::Tensor;
 use std::borrow::Cow;
 use std::cell::RefCell;
@@ -61,7 +62,30 @@ pub(crate) struct Tape<T> {
     pub(crate) records: bool,
 }
 
+impl<T> Default for Tape<T> {
+    /// An empty tape that has allocated nothing.
+    fn default() -> Self {
+        Tape {
+            nodes: Vec::new(),
+            requires: Vec::new(),
+            grads: Vec::new(),
+            scratch: Vec::new(),
+            names: Vec::new(),
+            records: true,
+        }
+    }
+}
+
 impl<T: Float> Tape<T> {
+    /// Removes every node and keeps the memory.
+    pub(crate) fn clear(&mut self) {
+        self.nodes.clear();
+        self.requires.clear();
+        self.grads.clear();
+        self.scratch.clear();
+        self.names.clear();
+    }
+
     fn new() -> Self {
         // Room for a small graph up front: a fresh tape per step (as a new user writes it)
         // then grows its node list once or not at all, instead of doubling from empty.
@@ -177,10 +201,21 @@ impl Graph<f64> {
 }
 
 impl<T: Float> Default for Graph<T> {
+    /// An empty tape: the buffers of the last small graph dropped on this thread if there is
+    /// one (see `spare.rs`), else fresh ones with room for 64 nodes.
     fn default() -> Self {
+        let mut tape = spare::take().unwrap_or_else(Tape::new);
+        tape.records = true;
         Graph {
-            tape: RefCell::new(Tape::new()),
+            tape: RefCell::new(tape),
         }
+    }
+}
+
+impl<T: Float> Drop for Graph<T> {
+    /// Hands a small tape's buffers to the next graph made on this thread.
+    fn drop(&mut self) {
+        spare::keep(self.tape.get_mut());
     }
 }
 
@@ -257,12 +292,7 @@ impl<T: Float> Graph<T> {
     /// It takes `&mut self`, so the borrow checker proves that no [`Var`] of the old tape is
     /// still alive.
     pub fn clear(&mut self) {
-        let tape = self.tape.get_mut();
-        tape.nodes.clear();
-        tape.requires.clear();
-        tape.grads.clear();
-        tape.scratch.clear();
-        tape.names.clear();
+        self.tape.get_mut().clear();
     }
 
     /// The gradients ∂y/∂w for each `w` in `wrt`, as new nodes on this tape.

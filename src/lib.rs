@@ -69,6 +69,7 @@ pub mod nn;
 mod operators;
 mod ops;
 mod shape;
+mod spare;
 mod tensor;
 
 pub mod data;
