@@ -3,6 +3,7 @@
 //! | activation | formula | derivative | built from |
 //! |---|---|---|---|
 //! | `sign` (a primitive) | −1, 0, 1 | 0 everywhere (piecewise constant) | the perceptron's activation |
+//! | `step` (a primitive) | 1 for x > 0, else 0 | 0 everywhere (piecewise constant) | the mask of relu |
 //! | `tanh` (a primitive) | (eˣ − e⁻ˣ)/(eˣ + e⁻ˣ) | 1 − tanh² | — |
 //! | [`sigmoid`](crate::Var::sigmoid) | 1/(1 + e⁻ˣ) | σ(1 − σ) | ½ + ½·tanh(x/2) |
 //! | [`relu`](crate::Var::relu) | max(x, 0) | 1 for x > 0, else 0 (0 at x = 0) | x · step(x) |
@@ -11,10 +12,10 @@
 //! | [`softplus`](crate::Var::softplus) | ln(1 + eˣ) | σ(x) | relu(x) + ln_1p(e^−\|x\|) |
 //! | [`elu`](crate::Var::elu) | x for x > 0, a(eˣ − 1) else | 1 or a·eˣ (a at 0) | relu(x) + a(e^min(x,0) − 1) |
 //!
-//! `step(x)` is 1 for x > 0 and 0 otherwise, built as (sign(x) + |sign(x)|)/2. It goes
-//! through `sign`, whose gradient is 0, so no gradient flows through the step itself: the
-//! derivative of x·step(x) is exactly step(x), which gives relu'(0) = 0, the PyTorch and JAX
-//! convention.
+//! `step(x)` is the primitive unit step: 1 for x > 0 and 0 otherwise, with gradient 0 (like
+//! `sign`), so no gradient flows through the mask itself: the derivative of x·step(x) is
+//! exactly step(x), which gives relu'(0) = 0, the PyTorch and JAX convention. relu is two
+//! nodes on the tape.
 //!
 //! Every form here stays finite for finite inputs of any size: no eˣ of a large positive x is
 //! ever computed. The one exception is relu-based forms at x = −∞, where x·step(x) = −∞·0 is
@@ -41,22 +42,6 @@ impl<'g, T: Float> Var<'g, T> {
     pub fn sigmoid(self) -> Self {
         let half = T::from_f64(0.5);
         self.scale(half).tanh().scale(half).shift(half)
-    }
-
-    /// The unit step: 1 for x > 0, 0 for x ≤ 0, with gradient 0 (it is built from `sign`).
-    /// A mask, for example `relu(x) = x · step(x)`.
-    ///
-    /// ```
-    /// use tapegrad::{Graph, Tensor};
-    /// let g = Graph::new();
-    /// let x = g.tensor(Tensor::from_vec(vec![-2.0, 0.0, 3.0], &[3]).unwrap());
-    /// assert_eq!(x.step().value().data(), &[0.0, 0.0, 1.0]);
-    /// ```
-    #[track_caller]
-    pub fn step(self) -> Self {
-        // (sign + |sign|)/2 maps −1, 0, 1 to 0, 0, 1.
-        let s = self.sign();
-        (s + s.abs()).scale(T::from_f64(0.5))
     }
 
     /// The rectified linear unit relu(x) = max(x, 0), with relu'(x) = 1 for x > 0 and 0 for

@@ -9,7 +9,7 @@
 //! | broadcasting binary | `add`, `sub`, `mul`, `div` |
 //! | with a constant | `scale` (c·x), `shift` (x + c) |
 //! | elementwise | `exp`, `ln`, `ln_1p`, `tanh`, `sqrt`, `abs`, `powi`, `powf` |
-//! | zero gradient | `sign`, `hardmax`, `detach` |
+//! | zero gradient | `sign`, `step`, `hardmax`, `detach` |
 //! | linear algebra | `matmul` (transposes as strides), `transpose` |
 //! | shape | `reshape`, `sum_to`, `broadcast_to` |
 //! | reductions | `sum_to` (sum, sum along axes), `max` along an axis |
@@ -42,6 +42,7 @@ mod scatter;
 pub(crate) mod shift;
 mod sign;
 mod sqrt;
+mod step;
 mod sub;
 mod sum_to;
 mod tanh;
@@ -69,6 +70,7 @@ pub(crate) enum Op<T> {
     Sqrt,
     Abs,
     Sign,
+    Step,
     PowI(i32),
     PowF(T),
     MatMul {
@@ -110,6 +112,7 @@ impl<T> Op<T> {
             Op::Sqrt => "sqrt",
             Op::Abs => "abs",
             Op::Sign => "sign",
+            Op::Step => "step",
             Op::PowI(_) => "powi",
             Op::PowF(_) => "powf",
             Op::MatMul { .. } => "matmul",
@@ -146,6 +149,7 @@ pub(crate) fn scalar<T: Float>(op: &Op<T>, x: T, y: T) -> Option<T> {
         Op::Sqrt => sqrt::at(x),
         Op::Abs => abs::at(x),
         Op::Sign => sign::at(x),
+        Op::Step => step::at(x),
         Op::PowI(n) => powi::at(x, *n),
         Op::PowF(p) => powf::at(x, *p),
         Op::Detach => x,
@@ -188,6 +192,7 @@ fn kernel<T: Float>(op: &Op<T>, x: &[&Tensor<T>], target: &[usize]) -> Tensor<T>
         Op::Sqrt => sqrt::forward(x[0]),
         Op::Abs => abs::forward(x[0]),
         Op::Sign => sign::forward(x[0]),
+        Op::Step => step::forward(x[0]),
         Op::PowI(n) => powi::forward(x[0], *n),
         Op::PowF(p) => powf::forward(x[0], *p),
         Op::MatMul { ta, tb } => matmul::forward(x[0], *ta, x[1], *tb),
@@ -238,7 +243,7 @@ pub(crate) fn rule<T: Float, C: Chain<T>>(op: &Op<T>, c: &mut C) {
         Op::Gather { axis, index } => gather::backward(c, *axis, index),
         Op::Scatter { axis, index } => scatter::backward(c, *axis, index),
         // Piecewise constant, or a stop-gradient: nothing flows back.
-        Op::Sign | Op::Hardmax(_) | Op::Detach => {}
+        Op::Sign | Op::Step | Op::Hardmax(_) | Op::Detach => {}
     }
 }
 
