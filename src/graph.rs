@@ -227,6 +227,7 @@ impl<T: Float> fmt::Debug for Graph<T> {
 
 impl<T: Float> Graph<T> {
     /// A rank-0 variable leaf holding `x`. Its gradient is filled by `backward`.
+    #[inline]
     pub fn scalar(&self, x: T) -> Var<'_, T> {
         self.leaf(Tensor::scalar(x), true)
     }
@@ -242,6 +243,7 @@ impl<T: Float> Graph<T> {
         self.leaf(t, false)
     }
 
+    #[inline]
     fn leaf(&self, t: Tensor<T>, requires: bool) -> Var<'_, T> {
         let id = self
             .tape
@@ -503,6 +505,7 @@ impl<'g, T: Float> Var<'g, T> {
 
     /// ∂out/∂self from the last [`backward`](Var::backward) on this graph, with the shape of
     /// the value. Zeros when the node does not reach that output, or before any `backward`.
+    #[inline]
     pub fn grad(self) -> Tensor<T> {
         let tape = self.graph.tape.borrow();
         match tape.grads.get(self.id as usize) {
