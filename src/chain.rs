@@ -284,9 +284,11 @@ impl<T: Float> Chain<T> for Scalar<'_, T> {
     fn shape(&self, _: T) -> Shape {
         Shape::new()
     }
+    /// Always true: on plain numbers, computing a partial derivative that nobody needs costs
+    /// less than looking the flag up twice; `send` drops it.
     #[inline(always)]
-    fn needs(&self, k: usize) -> bool {
-        self.requires[self.inputs[k] as usize]
+    fn needs(&self, _: usize) -> bool {
+        true
     }
     // The common ops straight on the numbers, through the same per-element kernels.
     #[inline(always)]
@@ -321,7 +323,7 @@ impl<T: Float> Chain<T> for Scalar<'_, T> {
             return;
         }
         match &mut self.grads[t] {
-            Some(acc) => acc.data_mut()[0] += g,
+            Some(acc) => acc.add_to_first(g),
             slot @ None => *slot = Some(Tensor::scalar(g)),
         }
     }

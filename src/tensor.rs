@@ -145,6 +145,16 @@ impl<T: Float> Tensor<T> {
         }
     }
 
+    /// Adds `g` to the first element in place (the scalar interpreter's gradient
+    /// accumulation: one compare and one add for a rank-0 tensor).
+    #[inline(always)]
+    pub(crate) fn add_to_first(&mut self, g: T) {
+        match &mut self.repr {
+            Repr::Scalar(x) => *x += g,
+            Repr::Array(a) => a.data[0] += g,
+        }
+    }
+
     /// The number of elements.
     #[inline]
     pub fn len(&self) -> usize {
