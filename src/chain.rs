@@ -1,12 +1,15 @@
-//! One backward rule, two interpreters.
+//! One backward rule, three interpreters.
 //!
 //! Every primitive writes its backward rule once, against [`Chain`]: a context that hands out
-//! opaque handles ([`H`]) to the node's inputs, its output and its upstream gradient, and
-//! applies primitive ops to handles. Two types implement it:
+//! opaque handles (`Chain::H`) to the node's inputs, its output and its upstream gradient, and
+//! applies primitive ops to handles. Three types implement it:
 //!
-//! - [`Eager`], behind [`Var::backward`](crate::Var::backward): a handle names a node's value,
-//!   the upstream gradient, or a scratch tensor, and every op is computed on the spot. This is
-//!   the fast first-order path.
+//! - [`Eager`], behind [`Var::backward`](crate::Var::backward): a handle ([`H`]) names a
+//!   node's value, the upstream gradient, or a scratch tensor, and every op is computed on the
+//!   spot.
+//! - [`Scalar`], also behind `backward`, for a node whose value and inputs are rank 0: the
+//!   handle is the number itself, so the rule compiles to a few floating-point instructions
+//!   with no tensors, shapes or scratch space. `backward` tries it first on every node.
 //! - [`Recording`], behind [`Graph::grad`](crate::Graph::grad): a handle is a node, and every
 //!   op is pushed onto the tape. The gradients come out as nodes, so they can be
 //!   differentiated again, with no second set of rules.

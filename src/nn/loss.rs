@@ -5,7 +5,7 @@
 //! |---|---|---|
 //! | [`half_sse`] | ½ Σ (t − y)² | y − t |
 //! | [`mse`] | (1/n) Σ (y − t)² | 2(y − t)/n |
-//! | [`cross_entropy`] | −(1/n) Σᵢ log_softmax(zᵢ)[kᵢ] | (softmax(zᵢ) − onehot(kᵢ))/n |
+//! | [`cross_entropy`] | −(1/n) Σᵢ log_softmax(zᵢ)\[kᵢ\] | (softmax(zᵢ) − onehot(kᵢ))/n |
 //! | [`binary_cross_entropy_with_logits`] | (1/n) Σ softplus(z) − t·z | (σ(z) − t)/n |
 //! | [`hinge`] | (1/n) Σ relu(1 − t·s) | −t/n where t·s < 1, else 0 |
 //!
@@ -75,7 +75,7 @@ pub fn mse<'g, T: Float>(y: Var<'g, T>, t: Var<'g, T>) -> Var<'g, T> {
 }
 
 /// The mean cross-entropy of class scores (logits) against class indices:
-/// −(1/n) Σᵢ log softmax(zᵢ)[kᵢ], the classes along the last axis, one index per row.
+/// −(1/n) Σᵢ log softmax(zᵢ)\[kᵢ\], the classes along the last axis, one index per row.
 /// ∂/∂zᵢ = (softmax(zᵢ) − onehot(kᵢ))/n.
 ///
 /// Computed through [`log_softmax`](crate::Var::log_softmax) and
