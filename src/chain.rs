@@ -117,7 +117,7 @@ pub(crate) trait Chain<T: Float> {
 }
 
 /// The first-order interpreter: computes each op at once into a scratch arena.
-pub(crate) struct Eager<'t, T> {
+pub(crate) struct Eager<'t, T: Float> {
     pub(crate) nodes: &'t [Node<T>],
     pub(crate) requires: &'t [bool],
     pub(crate) grads: &'t mut [Option<Tensor<T>>],
@@ -217,7 +217,7 @@ fn accumulate<T: Float>(acc: &mut Tensor<T>, g: &Tensor<T>) {
 /// fast path of [`Var::backward`](crate::Var::backward). It runs the same rules as [`Eager`],
 /// but a handle is the number itself: no tensors, no shapes, no scratch arena, so once the
 /// rule is inlined its intermediate values live in registers.
-pub(crate) struct Scalar<'t, T> {
+pub(crate) struct Scalar<'t, T: Float> {
     inputs: [NodeId; 2],
     requires: &'t [bool],
     grads: &'t mut [Option<Tensor<T>>],
@@ -343,7 +343,7 @@ fn scalar_kernel<T: Float>(op: &Op<T>, x: T, y: T, arity: usize, target: &[usize
 }
 
 /// The recording interpreter: every op becomes a node on the tape.
-pub(crate) struct Recording<'t, T> {
+pub(crate) struct Recording<'t, T: Float> {
     pub(crate) tape: &'t mut Tape<T>,
     /// The gradient node of each original node, as far as known.
     pub(crate) gmap: &'t mut [Option<NodeId>],

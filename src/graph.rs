@@ -30,13 +30,13 @@ pub(crate) const NONE: NodeId = NodeId::MAX;
 const MAX_NODES: usize = 1 << 31;
 
 /// One recorded operation.
-pub(crate) struct Node<T> {
+pub(crate) struct Node<T: Float> {
     pub(crate) op: Op<T>,
     pub(crate) inputs: [NodeId; 2],
     pub(crate) value: Tensor<T>,
 }
 
-impl<T> Node<T> {
+impl<T: Float> Node<T> {
     /// The ids of the inputs actually used.
     pub(crate) fn args(&self) -> &[NodeId] {
         let n = self.inputs.iter().take_while(|&&i| i != NONE).count();
@@ -45,7 +45,7 @@ impl<T> Node<T> {
 }
 
 /// The storage behind a [`Graph`].
-pub(crate) struct Tape<T> {
+pub(crate) struct Tape<T: Float> {
     pub(crate) nodes: Vec<Node<T>>,
     /// Whether a gradient flows to the node: true for variables and everything computed from
     /// one, false for constants.
@@ -62,7 +62,7 @@ pub(crate) struct Tape<T> {
     pub(crate) records: bool,
 }
 
-impl<T> Default for Tape<T> {
+impl<T: Float> Default for Tape<T> {
     /// An empty tape that has allocated nothing.
     fn default() -> Self {
         Tape {

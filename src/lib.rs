@@ -68,6 +68,7 @@ mod graph;
 pub mod nn;
 mod operators;
 mod ops;
+mod pool;
 mod shape;
 mod spare;
 mod tensor;

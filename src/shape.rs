@@ -114,7 +114,8 @@ fn is_col(s: &[usize], out: &[usize]) -> bool {
 
 /// `f` applied elementwise to `a` and `b` broadcast to `out` (which the caller has checked).
 /// Equal shapes, a one-element side, a repeated row and a repeated column each take a
-/// contiguous loop; only other broadcasts walk the index odometer.
+/// contiguous loop; only other broadcasts walk the index odometer. The result's buffer comes
+/// from the pool.
 pub(crate) fn zip<T: Float>(
     a: &Tensor<T>,
     b: &Tensor<T>,
@@ -125,45 +126,38 @@ pub(crate) fn zip<T: Float>(
     if out.is_empty() {
         return Tensor::scalar(f(da[0], db[0]));
     }
-    let data: Vec<T> = if a.shape() == out && b.shape() == out {
-        da.iter().zip(db).map(|(&x, &y)| f(x, y)).collect()
-    } else if a.shape() == out && db.len() == 1 {
-        let y = db[0];
-        da.iter().map(|&x| f(x, y)).collect()
-    } else if b.shape() == out && da.len() == 1 {
-        let x = da[0];
-        db.iter().map(|&y| f(x, y)).collect()
-    } else if a.shape() == out && is_row(b.shape(), out) {
-        let mut v = Vec::with_capacity(da.len());
-        for row in da.chunks_exact(db.len()) {
-            v.extend(row.iter().zip(db).map(|(&x, &y)| f(x, y)));
+    let last = out[out.len() - 1];
+    let (a_full, b_full) = (a.shape() == out, b.shape() == out);
+    Tensor::build(out, |v| {
+        if a_full && b_full {
+            v.extend(da.iter().zip(db).map(|(&x, &y)| f(x, y)));
+        } else if a_full && db.len() == 1 {
+            let y = db[0];
+            v.extend(da.iter().map(|&x| f(x, y)));
+        } else if b_full && da.len() == 1 {
+            let x = da[0];
+            v.extend(db.iter().map(|&y| f(x, y)));
+        } else if a_full && is_row(b.shape(), out) {
+            for row in da.chunks_exact(db.len()) {
+                v.extend(row.iter().zip(db).map(|(&x, &y)| f(x, y)));
+            }
+        } else if b_full && is_row(a.shape(), out) {
+            for row in db.chunks_exact(da.len()) {
+                v.extend(da.iter().zip(row).map(|(&x, &y)| f(x, y)));
+            }
+        } else if a_full && is_col(b.shape(), out) && last > 0 {
+            for (row, &y) in da.chunks_exact(last).zip(db) {
+                v.extend(row.iter().map(|&x| f(x, y)));
+            }
+        } else if b_full && is_col(a.shape(), out) && last > 0 {
+            for (row, &x) in db.chunks_exact(last).zip(da) {
+                v.extend(row.iter().map(|&y| f(x, y)));
+            }
+        } else {
+            let (sa, sb) = (strides_in(a.shape(), out), strides_in(b.shape(), out));
+            walk(out, &sa, &sb, |i, j| v.push(f(da[i], db[j])));
         }
-        v
-    } else if b.shape() == out && is_row(a.shape(), out) {
-        let mut v = Vec::with_capacity(db.len());
-        for row in db.chunks_exact(da.len()) {
-            v.extend(da.iter().zip(row).map(|(&x, &y)| f(x, y)));
-        }
-        v
-    } else if a.shape() == out && is_col(b.shape(), out) && out[out.len() - 1] > 0 {
-        let mut v = Vec::with_capacity(da.len());
-        for (row, &y) in da.chunks_exact(out[out.len() - 1]).zip(db) {
-            v.extend(row.iter().map(|&x| f(x, y)));
-        }
-        v
-    } else if b.shape() == out && is_col(a.shape(), out) && out[out.len() - 1] > 0 {
-        let mut v = Vec::with_capacity(db.len());
-        for (row, &x) in db.chunks_exact(out[out.len() - 1]).zip(da) {
-            v.extend(row.iter().map(|&y| f(x, y)));
-        }
-        v
-    } else {
-        let (sa, sb) = (strides_in(a.shape(), out), strides_in(b.shape(), out));
-        let mut v = Vec::with_capacity(out.iter().product());
-        walk(out, &sa, &sb, |i, j| v.push(f(da[i], db[j])));
-        v
-    };
-    Tensor::from_parts(Shape::from_slice(out), data)
+    })
 }
 
 /// Sums `t` down to `target`, the shape it was broadcast from (the caller has checked
@@ -173,37 +167,41 @@ pub(crate) fn sum_to<T: Float>(t: &Tensor<T>, target: &[usize]) -> Tensor<T> {
         return t.clone();
     }
     let n: usize = target.iter().product();
-    if n == 1 {
-        let s = t.data().iter().copied().sum();
-        return Tensor::from_parts(Shape::from_slice(target), vec![s]);
-    }
     let src = t.data();
+    if n == 1 {
+        let s = sum(src);
+        return Tensor::build(target, |v| v.push(s));
+    }
     if is_row(target, t.shape()) {
         // Column sums of `src` seen as rows of length n (a bias gradient).
-        let mut acc = vec![T::ZERO; n];
-        for row in src.chunks_exact(n) {
-            for (a, &x) in acc.iter_mut().zip(row) {
-                *a += x;
+        return Tensor::build(target, |acc| {
+            acc.resize(n, T::ZERO);
+            for row in src.chunks_exact(n) {
+                for (a, &x) in acc.iter_mut().zip(row) {
+                    *a += x;
+                }
             }
-        }
-        return Tensor::from_parts(Shape::from_slice(target), acc);
+        });
     }
     let last = t.shape()[t.rank() - 1];
     if is_col(target, t.shape()) && last > 0 {
-        let acc = src
-            .chunks_exact(last)
-            .map(|r| r.iter().copied().sum())
-            .collect();
-        return Tensor::from_parts(Shape::from_slice(target), acc);
+        return Tensor::build(target, |acc| acc.extend(src.chunks_exact(last).map(sum)));
     }
-    let mut acc = vec![T::ZERO; n];
     let st = strides_in(target, t.shape());
-    let mut k = 0;
-    walk(t.shape(), &st, &st, |i, _| {
-        acc[i] += src[k];
-        k += 1;
-    });
-    Tensor::from_parts(Shape::from_slice(target), acc)
+    Tensor::build(target, |acc| {
+        acc.resize(n, T::ZERO);
+        let mut k = 0;
+        walk(t.shape(), &st, &st, |i, _| {
+            acc[i] += src[k];
+            k += 1;
+        });
+    })
+}
+
+/// Σ xs, left to right.
+#[inline]
+fn sum<T: Float>(xs: &[T]) -> T {
+    xs.iter().copied().sum()
 }
 
 /// Repeats `t` along its length-1 and missing axes to shape `target` (the caller has checked
@@ -217,23 +215,21 @@ pub(crate) fn broadcast_to<T: Float>(t: &Tensor<T>, target: &[usize]) -> Tensor<
         return Tensor::full(target, src[0]);
     }
     let total: usize = target.iter().product();
-    let mut v = Vec::with_capacity(total);
-    if is_row(t.shape(), target) {
-        while v.len() < total {
-            v.extend_from_slice(src);
+    Tensor::build(target, |v| {
+        if is_row(t.shape(), target) {
+            while v.len() < total {
+                v.extend_from_slice(src);
+            }
+        } else if is_col(t.shape(), target) {
+            let last = target[target.len() - 1];
+            for &x in src {
+                v.extend(std::iter::repeat_n(x, last));
+            }
+        } else {
+            let st = strides_in(t.shape(), target);
+            walk(target, &st, &st, |i, _| v.push(src[i]));
         }
-        return Tensor::from_parts(Shape::from_slice(target), v);
-    }
-    if is_col(t.shape(), target) {
-        let last = target[target.len() - 1];
-        for &x in src {
-            v.extend(std::iter::repeat_n(x, last));
-        }
-        return Tensor::from_parts(Shape::from_slice(target), v);
-    }
-    let st = strides_in(t.shape(), target);
-    walk(target, &st, &st, |i, _| v.push(src[i]));
-    Tensor::from_parts(Shape::from_slice(target), v)
+    })
 }
 
 #[cfg(test)]

@@ -2,10 +2,14 @@
 //!
 //! A rank-0 tensor (a scalar) is stored inline, so scalar graphs never touch the heap. Any
 //! other tensor keeps its shape and data in one boxed block, so a `Tensor` is two words for
-//! `f64`: small enough to sit in every tape node.
+//! `f64`: small enough to sit in every tape node. Those blocks are recycled through a
+//! per-thread pool (see `pool.rs`): dropping a tensor returns its block, and kernels build
+//! their outputs in recycled blocks, so a training step on a reused tape allocates nothing
+//! once warm.
 
 use crate::error::Error;
 use crate::float::Float;
+use crate::pool::{self, Array};
 use crate::shape::Shape;
 use std::fmt;
 
@@ -18,21 +22,40 @@ use std::fmt;
 /// assert_eq!(t.data()[4], 5.0);
 /// assert!(Tensor::from_vec(vec![1.0, 2.0], &[3]).is_err());
 /// ```
-#[derive(Clone, PartialEq)]
-pub struct Tensor<T> {
+///
+/// Dropping a non-scalar tensor hands its buffer to a per-thread pool, from which new
+/// tensors (kernel outputs, clones) take theirs: see the crate's speed notes in
+/// `benches/README.md`.
+#[derive(PartialEq)]
+pub struct Tensor<T: Float> {
     repr: Repr<T>,
 }
 
-#[derive(Clone, PartialEq)]
-enum Repr<T> {
+#[derive(PartialEq)]
+enum Repr<T: Float> {
     Scalar(T),
     Array(Box<Array<T>>),
 }
 
-#[derive(Clone, PartialEq)]
-struct Array<T> {
-    shape: Shape,
-    data: Vec<T>,
+impl<T: Float> Drop for Tensor<T> {
+    #[inline]
+    fn drop(&mut self) {
+        if let Repr::Array(_) = self.repr {
+            if let Repr::Array(a) = std::mem::replace(&mut self.repr, Repr::Scalar(T::ZERO)) {
+                pool::give(a);
+            }
+        }
+    }
+}
+
+impl<T: Float> Clone for Tensor<T> {
+    /// A copy whose buffer comes from the pool.
+    fn clone(&self) -> Self {
+        match &self.repr {
+            Repr::Scalar(x) => Self::scalar(*x),
+            Repr::Array(a) => Self::build(&a.shape, |v| v.extend_from_slice(&a.data)),
+        }
+    }
 }
 
 impl<T: Float> Tensor<T> {
@@ -82,7 +105,7 @@ impl<T: Float> Tensor<T> {
             return Self::scalar(x); // inline: no allocation
         }
         let n = shape.iter().product();
-        Self::from_parts(Shape::from_slice(shape), vec![x; n])
+        Self::build(shape, |v| v.resize(n, x))
     }
 
     /// A tensor of `shape` filled with 0.
@@ -105,6 +128,29 @@ impl<T: Float> Tensor<T> {
             Tensor {
                 repr: Repr::Array(Box::new(Array { shape, data })),
             }
+        }
+    }
+
+    /// A tensor of `shape` whose data `fill` pushes, in row-major order, into an empty
+    /// buffer taken from the pool with room for all of it (so pushing never reallocates).
+    /// `fill` must push exactly as many elements as `shape` holds. A rank-0 result is stored
+    /// inline.
+    #[inline]
+    #[track_caller]
+    pub(crate) fn build(shape: &[usize], fill: impl FnOnce(&mut Vec<T>)) -> Self {
+        let n = shape.iter().product();
+        let mut a = pool::take::<T>(n);
+        fill(&mut a.data);
+        debug_assert_eq!(a.data.len(), n, "build: wrong element count for {shape:?}");
+        if shape.is_empty() {
+            let x = a.data[0];
+            pool::give(a);
+            return Self::scalar(x);
+        }
+        a.shape.clear();
+        a.shape.extend_from_slice(shape);
+        Tensor {
+            repr: Repr::Array(a),
         }
     }
 
@@ -187,10 +233,10 @@ impl<T: Float> Tensor<T> {
     }
 
     /// The elements, consuming the tensor.
-    pub fn into_vec(self) -> Vec<T> {
-        match self.repr {
+    pub fn into_vec(mut self) -> Vec<T> {
+        match std::mem::replace(&mut self.repr, Repr::Scalar(T::ZERO)) {
             Repr::Scalar(x) => vec![x],
-            Repr::Array(a) => a.data,
+            Repr::Array(mut a) => std::mem::take(&mut a.data),
         }
     }
 
@@ -198,17 +244,22 @@ impl<T: Float> Tensor<T> {
     pub fn map(&self, f: impl Fn(T) -> T) -> Self {
         match &self.repr {
             Repr::Scalar(x) => Self::scalar(f(*x)),
-            Repr::Array(a) => {
-                Self::from_parts(a.shape.clone(), a.data.iter().map(|&x| f(x)).collect())
-            }
+            Repr::Array(a) => Self::build(&a.shape, |v| v.extend(a.data.iter().map(|&x| f(x)))),
         }
     }
 
-    /// The same data under another shape with the same number of elements.
+    /// The same data under another shape with the same number of elements (the buffer is
+    /// kept).
     #[track_caller]
-    pub(crate) fn with_shape(self, shape: &[usize]) -> Self {
+    pub(crate) fn with_shape(mut self, shape: &[usize]) -> Self {
         debug_assert_eq!(shape.iter().product::<usize>(), self.len());
-        Self::from_parts(Shape::from_slice(shape), self.into_vec())
+        if let (Repr::Array(a), false) = (&mut self.repr, shape.is_empty()) {
+            a.shape.clear();
+            a.shape.extend_from_slice(shape);
+            return self;
+        }
+        let x = self.data()[0];
+        Self::build(shape, |v| v.push(x))
     }
 
     /// Converts every element to `f64`.

@@ -260,7 +260,7 @@ fn local_edges<T: Float>(y: Var<'_, T>, x: Var<'_, T>) -> Edges {
 /// Local derivatives ∂c/∂a of one node c with respect to each of its inputs a, from c's own
 /// backward rule run once with upstream gradient 1 through the eager interpreter, over a
 /// scratch gradient vector (every input treated as needing a gradient, constants included).
-pub(crate) struct LocalRule<T> {
+pub(crate) struct LocalRule<T: Float> {
     all: Vec<bool>,
     grads: Vec<Option<Tensor<T>>>,
     scratch: Vec<Option<Tensor<T>>>,

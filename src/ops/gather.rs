@@ -67,12 +67,14 @@ fn index_panic(msg: &str) -> ! {
 pub(crate) fn forward<T: Float>(x: &Tensor<T>, axis: usize, index: &[usize]) -> Tensor<T> {
     let (_, len, post) = split_at_axis(x.shape(), axis);
     let d = x.data();
-    let data = index
-        .iter()
-        .enumerate()
-        .map(|(r, &j)| d[((r / post) * len + j) * post + r % post])
-        .collect();
-    Tensor::from_parts(keepdim(x.shape(), axis), data)
+    Tensor::build(&keepdim(x.shape(), axis), |v| {
+        v.extend(
+            index
+                .iter()
+                .enumerate()
+                .map(|(r, &j)| d[((r / post) * len + j) * post + r % post]),
+        )
+    })
 }
 
 #[inline(always)]

@@ -28,39 +28,35 @@ impl<'g, T: Float> Var<'g, T> {
     }
 }
 
-/// The position of the first maximum along `axis` for each row (`pre × post` of them); a NaN
-/// beats any number.
-pub(crate) fn argmax<T: Float>(x: &Tensor<T>, axis: usize) -> Vec<usize> {
+/// Calls `f(i)` for each row along `axis` (`pre × post` of them, in row-major order) with
+/// the flat index `i` into `x` of the row's first maximum; a NaN beats any number. Nothing is
+/// called when the axis is empty.
+#[inline]
+pub(crate) fn argmax<T: Float>(x: &Tensor<T>, axis: usize, mut f: impl FnMut(usize)) {
     let (pre, len, post) = split_at_axis(x.shape(), axis);
+    if len == 0 {
+        return;
+    }
     let d = x.data();
-    let mut out = Vec::with_capacity(pre * post);
     for p in 0..pre {
         for q in 0..post {
-            let at = |j: usize| d[(p * len + j) * post + q];
-            let mut best = 0;
-            for j in 1..len {
-                let (v, b) = (at(j), at(best));
+            let base = p * len * post + q;
+            let (mut best, mut b) = (base, d[base]);
+            for i in (base + post..base + len * post).step_by(post) {
+                let v = d[i];
                 if !b.is_nan() && (v > b || v.is_nan()) {
-                    best = j;
+                    (best, b) = (i, v);
                 }
             }
-            out.push(best);
+            f(best);
         }
     }
-    out
 }
 
 pub(crate) fn forward<T: Float>(x: &Tensor<T>, axis: usize) -> Tensor<T> {
-    let (_, len, post) = split_at_axis(x.shape(), axis);
     let mut out = Tensor::zeros(x.shape());
-    if len == 0 {
-        return out; // An empty axis: no entries to mark.
-    }
     let data = out.data_mut();
-    for (r, j) in argmax(x, axis).into_iter().enumerate() {
-        let (p, q) = (r / post, r % post);
-        data[(p * len + j) * post + q] = T::ONE;
-    }
+    argmax(x, axis, |i| data[i] = T::ONE);
     out
 }
 

@@ -97,12 +97,58 @@ pub(crate) fn forward<T: Float>(a: &Tensor<T>, ta: bool, b: &Tensor<T>, tb: bool
     if k != k2 {
         matmul_panic(a.shape(), b.shape());
     }
-    let mut out = vec![T::ZERO; m * n];
-    if k > 0 {
-        let mut c = ArrayViewMut2::from_shape((m, n), &mut out).expect("shape fits data");
+    let mut out = Tensor::zeros(&[m, n]);
+    if k == 0 || m * n == 0 {
+        return out; // an empty sum is 0
+    }
+    if m * k * n <= SMALL {
+        small(a, ta, b, tb, (m, k, n), out.data_mut());
+    } else {
+        let mut c = ArrayViewMut2::from_shape((m, n), out.data_mut()).expect("shape fits data");
         ndarray::linalg::general_mat_mul(T::ONE, &view(a, ta), &view(b, tb), T::ZERO, &mut c);
     }
-    Tensor::from_parts(smallvec::smallvec![m, n], out)
+    out
+}
+
+/// Products of at most this many multiply-adds take [`small`]; larger ones go to
+/// `matrixmultiply`, whose packing (and the buffer it allocates for it on every call) only
+/// pays off on larger matrices.
+const SMALL: usize = 1 << 15;
+
+/// C += op(A)·op(B) by rows: for each row i of C and each p, C[i, :] += A(i, p)·B(p, :), a
+/// contiguous loop the compiler vectorises. Each C[i, j] is summed over p in increasing
+/// order, whatever the transposes, so `a.matmul_t(b)` and `a.matmul(b.transpose())` agree to
+/// the bit. A transposed B is first copied into a row-major buffer from the pool (at most
+/// `SMALL` elements, and far fewer than the m·k·n multiply-adds).
+fn small<T: Float>(
+    a: &Tensor<T>,
+    ta: bool,
+    b: &Tensor<T>,
+    tb: bool,
+    (m, k, n): (usize, usize, usize),
+    c: &mut [T],
+) {
+    let (ad, bd) = (a.data(), b.data());
+    let packed;
+    let rows = if tb {
+        // bd is [n, k]; B(p, j) = bd[j·k + p].
+        packed = Tensor::build(&[k, n], |v| {
+            for p in 0..k {
+                v.extend(bd[p..].iter().step_by(k).take(n));
+            }
+        });
+        packed.data()
+    } else {
+        bd
+    };
+    for (i, ci) in c.chunks_exact_mut(n).enumerate() {
+        for (p, row) in rows.chunks_exact(n).enumerate() {
+            let x = if ta { ad[p * m + i] } else { ad[i * k + p] };
+            for (cij, &y) in ci.iter_mut().zip(row) {
+                *cij += x * y;
+            }
+        }
+    }
 }
 
 /// A 2-D view of `x`, transposed by swapping strides when `t` is set.
@@ -176,6 +222,37 @@ mod tests {
         assert_eq!(c.value().data(), &[17.0, 39.0]);
         assert_eq!(a.grad().data(), &[5.0, 6.0, 5.0, 6.0]);
         assert_eq!(b.grad().data(), &[4.0, 6.0]);
+    }
+
+    #[test]
+    fn small_kernel_matches_matrixmultiply_for_every_transpose() {
+        // The plain loop (small products) against ndarray's general_mat_mul (matrixmultiply).
+        let (m, k, n) = (7, 5, 3);
+        for (ta, tb) in [(false, false), (false, true), (true, false), (true, true)] {
+            let a = draw(&if ta { [k, m] } else { [m, k] }, -1.0, 1.0, 11);
+            let b = draw(&if tb { [n, k] } else { [k, n] }, -1.0, 1.0, 12);
+            let mut fast = vec![0.0; m * n];
+            super::small(&a, ta, &b, tb, (m, k, n), &mut fast);
+            let mut c = ndarray::Array2::<f64>::zeros((m, n));
+            let (va, vb) = (super::view(&a, ta), super::view(&b, tb));
+            ndarray::linalg::general_mat_mul(1.0, &va, &vb, 0.0, &mut c);
+            for (x, y) in fast.iter().zip(c.iter()) {
+                assert!((x - y).abs() < 1e-14, "{ta} {tb}: {x} vs {y}");
+            }
+        }
+    }
+
+    #[test]
+    fn matmul_with_an_empty_axis_gives_zeros_of_the_right_shape() {
+        let g = Graph::new();
+        let c = g
+            .tensor(Tensor::zeros(&[2, 0]))
+            .matmul(g.tensor(Tensor::zeros(&[0, 3])));
+        assert_eq!((c.shape(), c.value().data()), (vec![2, 3], &[0.0; 6][..]));
+        let e = g
+            .tensor(Tensor::ones(&[2, 4]))
+            .matmul(g.tensor(Tensor::ones(&[4, 0])));
+        assert_eq!(e.shape(), vec![2, 0]);
     }
 
     #[test]

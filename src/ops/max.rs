@@ -2,7 +2,7 @@
 //! arg-max of each row only (a subgradient; PyTorch's `max(dim)` does the same, while
 //! `amax` and JAX split it evenly among ties): ∂/∂x = hardmax(x) · broadcast(G).
 
-use super::{check_axis, keepdim, split_at_axis};
+use super::{check_axis, keepdim};
 use crate::chain::Chain;
 use crate::float::Float;
 use crate::graph::Var;
@@ -47,14 +47,10 @@ fn empty_axis_panic(axis: usize, shape: &[usize]) -> ! {
 }
 
 pub(crate) fn forward<T: Float>(x: &Tensor<T>, axis: usize) -> Tensor<T> {
-    let (_, len, post) = split_at_axis(x.shape(), axis);
     let d = x.data();
-    let data = super::hardmax::argmax(x, axis)
-        .into_iter()
-        .enumerate()
-        .map(|(r, j)| d[((r / post) * len + j) * post + r % post])
-        .collect();
-    Tensor::from_parts(keepdim(x.shape(), axis), data)
+    Tensor::build(&keepdim(x.shape(), axis), |v| {
+        super::hardmax::argmax(x, axis, |i| v.push(d[i]))
+    })
 }
 
 #[inline(always)]

@@ -23,11 +23,11 @@ pub(crate) fn forward<T: Float>(x: &Tensor<T>) -> Tensor<T> {
         transpose_panic(x.shape())
     };
     let d = x.data();
-    let mut out = Vec::with_capacity(m * n);
-    for j in 0..n {
-        out.extend((0..m).map(|i| d[i * n + j]));
-    }
-    Tensor::from_parts(smallvec::smallvec![n, m], out)
+    Tensor::build(&[n, m], |out| {
+        for j in 0..n {
+            out.extend((0..m).map(|i| d[i * n + j]));
+        }
+    })
 }
 
 #[cold]

@@ -1,0 +1,208 @@
+//! The buffer pool behind every non-scalar [`Tensor`](crate::Tensor).
+//!
+//! A tensor of rank ≥ 1 keeps its shape and data in one boxed block (`Box<Array<T>>`). When
+//! such a tensor is dropped, the block, with its data buffer, goes to a free list of the
+//! current thread instead of back to the allocator; kernels that build an output take a
+//! block from that list. A training step on a reused [`Graph`](crate::Graph) frees last
+//! step's values and gradients (at `clear` and at the start of `backward`) and then builds
+//! the same shapes again, so after the first steps every output finds a block of the right
+//! size waiting: the steady state makes no heap allocations.
+//!
+//! The free list is bucketed by capacity: bucket k holds blocks whose capacity c satisfies
+//! 2ᵏ ≤ c < 2ᵏ⁺¹. A request for n elements looks only in bucket ⌊log₂ n⌋, from the most
+//! recently freed block down, for one with capacity ≥ n; so a block serves requests between
+//! half and all of its capacity, and a miss allocates exactly n. There is one pool per
+//! element type (`f32`, `f64`) per thread; no locks, no `unsafe`.
+//!
+//! The pool is capped: at most [`MAX_BYTES`] bytes and [`MAX_PER_BUCKET`] blocks per bucket
+//! wait in one thread's pool for one element type; a freed block beyond the cap is returned
+//! to the allocator. So the memory it holds is bounded by the working set of the largest
+//! step, and never more than the cap.
+
+use crate::float::Float;
+use crate::shape::Shape;
+use std::any::Any;
+use std::cell::RefCell;
+
+/// The heap block of a non-scalar tensor: its shape and its row-major data.
+#[derive(PartialEq)]
+pub(crate) struct Array<T> {
+    pub(crate) shape: Shape,
+    pub(crate) data: Vec<T>,
+}
+
+/// The most bytes of free buffers one thread keeps for one element type.
+pub(crate) const MAX_BYTES: usize = 256 << 20;
+
+/// The most free blocks one size bucket keeps.
+pub(crate) const MAX_PER_BUCKET: usize = 512;
+
+const BUCKETS: usize = usize::BITS as usize;
+
+/// Free blocks of one element type, bucketed by ⌊log₂ capacity⌋. The blocks stay boxed:
+/// a tensor holds its block by `Box`, so keeping the box keeps that allocation too.
+#[allow(clippy::vec_box)]
+struct Pool<T> {
+    buckets: [Vec<Box<Array<T>>>; BUCKETS],
+    bytes: usize,
+}
+
+impl<T> Pool<T> {
+    const fn new() -> Self {
+        Pool {
+            buckets: [const { Vec::new() }; BUCKETS],
+            bytes: 0,
+        }
+    }
+
+    fn take(&mut self, n: usize) -> Option<Box<Array<T>>> {
+        let bucket = &mut self.buckets[log2(n)];
+        let i = bucket.iter().rposition(|a| a.data.capacity() >= n)?;
+        let a = bucket.swap_remove(i);
+        self.bytes -= a.data.capacity() * size_of::<T>();
+        Some(a)
+    }
+
+    /// Keeps `a`, or hands it back when the pool is full.
+    fn give(&mut self, a: Box<Array<T>>) -> Option<Box<Array<T>>> {
+        let cap = a.data.capacity();
+        let bytes = cap * size_of::<T>();
+        let bucket = &mut self.buckets[log2(cap)];
+        if cap == 0 || self.bytes + bytes > MAX_BYTES || bucket.len() >= MAX_PER_BUCKET {
+            return Some(a);
+        }
+        if bucket.capacity() == bucket.len() {
+            // Grow the list straight to its cap, once: a pool that grows in steps of two
+            // would allocate again each time a step makes one more block of this size.
+            bucket.reserve_exact(MAX_PER_BUCKET - bucket.len());
+        }
+        bucket.push(a);
+        self.bytes += bytes;
+        None
+    }
+}
+
+/// ⌊log₂ n⌋, with 0 for n = 0.
+#[inline]
+fn log2(n: usize) -> usize {
+    (usize::BITS - 1).saturating_sub(n.leading_zeros()) as usize
+}
+
+struct Pools {
+    f32: Pool<f32>,
+    f64: Pool<f64>,
+}
+
+thread_local! {
+    static POOLS: RefCell<Pools> = const {
+        RefCell::new(Pools {
+            f32: Pool::new(),
+            f64: Pool::new(),
+        })
+    };
+}
+
+/// Runs `f` on this thread's pool for `T`; `None` while the thread is exiting (its pool is
+/// gone) or, defensively, when the pool is already in use.
+#[inline]
+fn with<T: Float, R>(f: impl FnOnce(&mut Pool<T>) -> R) -> Option<R> {
+    POOLS
+        .try_with(|p| {
+            let mut p = p.try_borrow_mut().ok()?;
+            let p = &mut *p;
+            if let Some(pool) = (&mut p.f32 as &mut dyn Any).downcast_mut::<Pool<T>>() {
+                return Some(f(pool));
+            }
+            (&mut p.f64 as &mut dyn Any)
+                .downcast_mut::<Pool<T>>()
+                .map(f)
+        })
+        .ok()
+        .flatten()
+}
+
+/// A block with room for at least `n` elements, its data empty (length 0): from the pool when
+/// one fits, else newly allocated with capacity `n`.
+#[inline]
+pub(crate) fn take<T: Float>(n: usize) -> Box<Array<T>> {
+    let mut a = match with(|p: &mut Pool<T>| p.take(n)).flatten() {
+        Some(a) => a,
+        None => Box::new(Array {
+            shape: Shape::new(),
+            data: Vec::with_capacity(n),
+        }),
+    };
+    a.data.clear();
+    a
+}
+
+/// Returns a block to the pool (or to the allocator when the pool is full).
+#[inline]
+pub(crate) fn give<T: Float>(a: Box<Array<T>>) {
+    // A block the pool refuses is dropped here, outside the pool's borrow.
+    let _rejected = with(|p: &mut Pool<T>| p.give(a));
+}
+
+/// The bytes of free buffers this thread's pool holds for `T`.
+#[cfg(test)]
+pub(crate) fn pooled_bytes<T: Float>() -> usize {
+    with(|p: &mut Pool<T>| p.bytes).unwrap_or(0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn block(n: usize) -> Box<Array<f64>> {
+        Box::new(Array {
+            shape: Shape::new(),
+            data: Vec::with_capacity(n),
+        })
+    }
+
+    #[test]
+    fn a_freed_block_is_reused_for_a_request_that_fits() {
+        let mut p = Pool::<f64>::new();
+        assert!(p.give(block(100)).is_none());
+        assert!(p.take(101).is_none()); // too small for 101
+        let a = p.take(70).expect("100 ≥ 70, same bucket");
+        assert_eq!((a.data.capacity(), p.bytes), (100, 0));
+        assert!(p.take(100).is_none()); // taken
+    }
+
+    #[test]
+    fn a_block_serves_no_request_below_half_its_capacity() {
+        let mut p = Pool::<f64>::new();
+        assert!(p.give(block(100)).is_none());
+        assert!(p.take(63).is_none()); // bucket 5 (32..64) is empty
+        assert!(p.take(64).is_some()); // bucket 6 (64..128)
+    }
+
+    #[test]
+    fn the_pool_refuses_blocks_beyond_its_caps() {
+        let mut p = Pool::<f64>::new();
+        for _ in 0..MAX_PER_BUCKET {
+            assert!(p.give(block(4)).is_none());
+        }
+        assert!(p.give(block(4)).is_some(), "the bucket is full");
+        p.bytes = MAX_BYTES - 8;
+        assert!(p.give(block(2)).is_some(), "over the byte cap");
+        p.bytes = MAX_PER_BUCKET * 4 * 8;
+        assert!(p.give(block(0)).is_some(), "nothing to keep");
+        assert_eq!(p.bytes, MAX_PER_BUCKET * 4 * 8);
+    }
+
+    #[test]
+    fn pools_of_f32_and_f64_are_separate() {
+        let before = (pooled_bytes::<f32>(), pooled_bytes::<f64>());
+        give::<f32>(Box::new(Array {
+            shape: Shape::new(),
+            data: Vec::with_capacity(1000),
+        }));
+        assert_eq!(pooled_bytes::<f32>(), before.0 + 4000);
+        assert_eq!(pooled_bytes::<f64>(), before.1);
+        assert!(take::<f64>(1000).data.capacity() >= 1000);
+        assert_eq!(take::<f32>(1000).data.capacity(), 1000);
+        assert_eq!(pooled_bytes::<f32>(), before.0);
+    }
+}
