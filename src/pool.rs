@@ -1,8 +1,8 @@
 //! The buffer pool behind every non-scalar [`Tensor`](crate::Tensor).
 //!
-//! A tensor of rank ≥ 1 keeps its shape and data in one boxed block (`Box<Array<T>>`). When
-//! such a tensor is dropped, the block, with its data buffer, goes to a free list of the
-//! current thread instead of back to the allocator; kernels that build an output take a
+//! A tensor of rank ≥ 1 keeps its shape and data in one shared block (`Arc<Array<T>>`).
+//! When the last tensor holding a block is dropped, the block, with its data buffer, goes to
+//! a free list of the current thread instead of back to the allocator; kernels that build an output take a
 //! block from that list. A training step on a reused [`Graph`](crate::Graph) frees last
 //! step's values and gradients (at `clear` and at the start of `backward`) and then builds
 //! the same shapes again, so after the first steps every output finds a block of the right
@@ -23,6 +23,7 @@ use crate::float::Float;
 use crate::shape::Shape;
 use std::any::Any;
 use std::cell::RefCell;
+use std::sync::Arc;
 
 /// The heap block of a non-scalar tensor: its shape and its row-major data.
 #[derive(PartialEq)]
@@ -39,11 +40,13 @@ pub(crate) const MAX_PER_BUCKET: usize = 512;
 
 const BUCKETS: usize = usize::BITS as usize;
 
-/// Free blocks of one element type, bucketed by ⌊log₂ capacity⌋. The blocks stay boxed:
-/// a tensor holds its block by `Box`, so keeping the box keeps that allocation too.
-#[allow(clippy::vec_box)]
+/// A block as tensors hold it.
+pub(crate) type Block<T> = Arc<Array<T>>;
+
+/// Free blocks of one element type, bucketed by ⌊log₂ capacity⌋. Every block in the pool is
+/// held by nothing else.
 struct Pool<T> {
-    buckets: [Vec<Box<Array<T>>>; BUCKETS],
+    buckets: [Vec<Block<T>>; BUCKETS],
     bytes: usize,
 }
 
@@ -55,7 +58,7 @@ impl<T> Pool<T> {
         }
     }
 
-    fn take(&mut self, n: usize) -> Option<Box<Array<T>>> {
+    fn take(&mut self, n: usize) -> Option<Block<T>> {
         let bucket = &mut self.buckets[log2(n)];
         let i = bucket.iter().rposition(|a| a.data.capacity() >= n)?;
         let a = bucket.swap_remove(i);
@@ -64,7 +67,7 @@ impl<T> Pool<T> {
     }
 
     /// Keeps `a`, or hands it back when the pool is full.
-    fn give(&mut self, a: Box<Array<T>>) -> Option<Box<Array<T>>> {
+    fn give(&mut self, a: Block<T>) -> Option<Block<T>> {
         let cap = a.data.capacity();
         let bytes = cap * size_of::<T>();
         let bucket = &mut self.buckets[log2(cap)];
@@ -121,24 +124,38 @@ fn with<T: Float, R>(f: impl FnOnce(&mut Pool<T>) -> R) -> Option<R> {
         .flatten()
 }
 
-/// A block with room for at least `n` elements, its data empty (length 0): from the pool when
-/// one fits, else newly allocated with capacity `n`.
+/// An unshared block with room for at least `n` elements, its data empty (length 0): from
+/// the pool when one fits, else newly allocated with capacity `n`.
 #[inline]
-pub(crate) fn take<T: Float>(n: usize) -> Box<Array<T>> {
+pub(crate) fn take<T: Float>(n: usize) -> Block<T> {
     let mut a = match with(|p: &mut Pool<T>| p.take(n)).flatten() {
         Some(a) => a,
-        None => Box::new(Array {
+        None => Arc::new(Array {
             shape: Shape::new(),
             data: Vec::with_capacity(n),
         }),
     };
-    a.data.clear();
+    unique(&mut a).data.clear();
     a
 }
 
-/// Returns a block to the pool (or to the allocator when the pool is full).
+/// The block's contents, for writing.
+///
+/// # Panics
+/// When the block is shared; callers hold the only reference (a block just taken from the
+/// pool, or one whose tensor has checked that it is the only holder).
 #[inline]
-pub(crate) fn give<T: Float>(a: Box<Array<T>>) {
+pub(crate) fn unique<T>(a: &mut Block<T>) -> &mut Array<T> {
+    Arc::get_mut(a).expect("a block written to is held by one tensor only")
+}
+
+/// Lets go of one holder's reference: the last holder's block goes to the pool (or to the
+/// allocator when the pool is full); a block still shared is only released.
+#[inline]
+pub(crate) fn give<T: Float>(mut a: Block<T>) {
+    if Arc::get_mut(&mut a).is_none() {
+        return; // another tensor still holds it
+    }
     // A block the pool refuses is dropped here, outside the pool's borrow.
     let _rejected = with(|p: &mut Pool<T>| p.give(a));
 }
@@ -153,8 +170,8 @@ pub(crate) fn pooled_bytes<T: Float>() -> usize {
 mod tests {
     use super::*;
 
-    fn block(n: usize) -> Box<Array<f64>> {
-        Box::new(Array {
+    fn block(n: usize) -> Block<f64> {
+        Arc::new(Array {
             shape: Shape::new(),
             data: Vec::with_capacity(n),
         })
@@ -193,9 +210,28 @@ mod tests {
     }
 
     #[test]
+    fn a_block_still_shared_is_not_pooled() {
+        let a = block(1000);
+        let before = pooled_bytes::<f64>();
+        give(Arc::clone(&a));
+        assert_eq!(
+            pooled_bytes::<f64>(),
+            before,
+            "the other holder still uses it"
+        );
+        give(a);
+        assert_eq!(
+            pooled_bytes::<f64>(),
+            before + 8000,
+            "the last holder let go"
+        );
+        assert!(take::<f64>(1000).data.capacity() >= 1000);
+    }
+
+    #[test]
     fn pools_of_f32_and_f64_are_separate() {
         let before = (pooled_bytes::<f32>(), pooled_bytes::<f64>());
-        give::<f32>(Box::new(Array {
+        give::<f32>(Arc::new(Array {
             shape: Shape::new(),
             data: Vec::with_capacity(1000),
         }));

@@ -2,16 +2,21 @@
 //!
 //! A rank-0 tensor (a scalar) is stored inline, so scalar graphs never touch the heap. Any
 //! other tensor keeps its shape and data in one boxed block, so a `Tensor` is two words for
-//! `f64`: small enough to sit in every tape node. Those blocks are recycled through a
-//! per-thread pool (see `pool.rs`): dropping a tensor returns its block, and kernels build
-//! their outputs in recycled blocks, so a training step on a reused tape allocates nothing
-//! once warm.
+//! `f64`: small enough to sit in every tape node.
+//!
+//! The block is shared, copy-on-write: cloning a tensor (a leaf bound from a parameter, a
+//! gradient passed on unchanged, `Var::value`) shares the block, and the first write through
+//! [`Tensor::data_mut`] to a shared block copies it. Blocks are recycled through a
+//! per-thread pool (see `pool.rs`): dropping the last tensor that holds a block returns it,
+//! and kernels build their outputs in recycled blocks, so a training step on a reused tape
+//! allocates nothing once warm.
 
 use crate::error::Error;
 use crate::float::Float;
 use crate::pool::{self, Array};
 use crate::shape::Shape;
 use std::fmt;
+use std::sync::Arc;
 
 /// An n-dimensional array of `f32` or `f64` in row-major order.
 ///
@@ -23,9 +28,9 @@ use std::fmt;
 /// assert!(Tensor::from_vec(vec![1.0, 2.0], &[3]).is_err());
 /// ```
 ///
-/// Dropping a non-scalar tensor hands its buffer to a per-thread pool, from which new
-/// tensors (kernel outputs, clones) take theirs: see the crate's speed notes in
-/// `benches/README.md`.
+/// A clone shares the data until one side writes to it (copy-on-write), so cloning costs
+/// no copy. Dropping the last holder of a buffer hands it to a per-thread pool, from which
+/// new tensors take theirs.
 #[derive(PartialEq)]
 pub struct Tensor<T: Float> {
     repr: Repr<T>,
@@ -34,7 +39,7 @@ pub struct Tensor<T: Float> {
 #[derive(PartialEq)]
 enum Repr<T: Float> {
     Scalar(T),
-    Array(Box<Array<T>>),
+    Array(Arc<Array<T>>),
 }
 
 impl<T: Float> Drop for Tensor<T> {
@@ -49,11 +54,14 @@ impl<T: Float> Drop for Tensor<T> {
 }
 
 impl<T: Float> Clone for Tensor<T> {
-    /// A copy whose buffer comes from the pool.
+    /// Shares the data (copy-on-write): no copy until one side calls `data_mut`.
+    #[inline]
     fn clone(&self) -> Self {
         match &self.repr {
             Repr::Scalar(x) => Self::scalar(*x),
-            Repr::Array(a) => Self::build(&a.shape, |v| v.extend_from_slice(&a.data)),
+            Repr::Array(a) => Tensor {
+                repr: Repr::Array(Arc::clone(a)),
+            },
         }
     }
 }
@@ -126,7 +134,7 @@ impl<T: Float> Tensor<T> {
             Self::scalar(data[0])
         } else {
             Tensor {
-                repr: Repr::Array(Box::new(Array { shape, data })),
+                repr: Repr::Array(Arc::new(Array { shape, data })),
             }
         }
     }
@@ -139,18 +147,19 @@ impl<T: Float> Tensor<T> {
     #[track_caller]
     pub(crate) fn build(shape: &[usize], fill: impl FnOnce(&mut Vec<T>)) -> Self {
         let n = shape.iter().product();
-        let mut a = pool::take::<T>(n);
+        let mut block = pool::take::<T>(n);
+        let a = pool::unique(&mut block);
         fill(&mut a.data);
         debug_assert_eq!(a.data.len(), n, "build: wrong element count for {shape:?}");
         if shape.is_empty() {
             let x = a.data[0];
-            pool::give(a);
+            pool::give(block);
             return Self::scalar(x);
         }
         a.shape.clear();
         a.shape.extend_from_slice(shape);
         Tensor {
-            repr: Repr::Array(a),
+            repr: Repr::Array(block),
         }
     }
 
@@ -182,12 +191,16 @@ impl<T: Float> Tensor<T> {
         }
     }
 
-    /// The elements in row-major order, mutable.
+    /// The elements in row-major order, mutable. When the data is shared with a clone, it
+    /// is copied first (into a buffer from the pool), so the clone is not changed.
     #[inline]
     pub fn data_mut(&mut self) -> &mut [T] {
+        if matches!(&self.repr, Repr::Array(a) if Arc::strong_count(a) > 1) {
+            *self = self.deep_copy();
+        }
         match &mut self.repr {
             Repr::Scalar(x) => std::slice::from_mut(x),
-            Repr::Array(a) => &mut a.data,
+            Repr::Array(a) => &mut pool::unique(a).data,
         }
     }
 
@@ -197,8 +210,13 @@ impl<T: Float> Tensor<T> {
     pub(crate) fn add_to_first(&mut self, g: T) {
         match &mut self.repr {
             Repr::Scalar(x) => *x += g,
-            Repr::Array(a) => a.data[0] += g,
+            Repr::Array(_) => self.data_mut()[0] += g,
         }
+    }
+
+    /// A copy that shares nothing with `self`.
+    fn deep_copy(&self) -> Self {
+        Self::build(self.shape(), |v| v.extend_from_slice(self.data()))
     }
 
     /// The number of elements.
@@ -236,7 +254,10 @@ impl<T: Float> Tensor<T> {
     pub fn into_vec(mut self) -> Vec<T> {
         match std::mem::replace(&mut self.repr, Repr::Scalar(T::ZERO)) {
             Repr::Scalar(x) => vec![x],
-            Repr::Array(mut a) => std::mem::take(&mut a.data),
+            Repr::Array(a) => match Arc::try_unwrap(a) {
+                Ok(a) => a.data,
+                Err(shared) => shared.data.clone(),
+            },
         }
     }
 
@@ -254,9 +275,13 @@ impl<T: Float> Tensor<T> {
     pub(crate) fn with_shape(mut self, shape: &[usize]) -> Self {
         debug_assert_eq!(shape.iter().product::<usize>(), self.len());
         if let (Repr::Array(a), false) = (&mut self.repr, shape.is_empty()) {
-            a.shape.clear();
-            a.shape.extend_from_slice(shape);
-            return self;
+            if let Some(a) = Arc::get_mut(a) {
+                a.shape.clear();
+                a.shape.extend_from_slice(shape);
+                return self;
+            }
+            let data = self.data();
+            return Self::build(shape, |v| v.extend_from_slice(data));
         }
         let x = self.data()[0];
         Self::build(shape, |v| v.push(x))
@@ -318,6 +343,25 @@ mod tests {
     fn scalar_is_two_words() {
         assert_eq!(std::mem::size_of::<Tensor<f64>>(), 16);
         assert_eq!(std::mem::size_of::<Option<Tensor<f64>>>(), 16);
+    }
+
+    #[test]
+    fn a_clone_is_unchanged_by_writes_to_the_original() {
+        // Clones share the data until a write, which copies: value semantics.
+        let mut a = Tensor::from_vec(vec![1.0, 2.0, 3.0], &[3]).unwrap();
+        let b = a.clone();
+        assert!(
+            std::ptr::eq(a.data(), b.data()),
+            "a clone shares the buffer"
+        );
+        a.data_mut()[0] = 9.0;
+        assert_eq!(
+            (a.data(), b.data()),
+            (&[9.0, 2.0, 3.0][..], &[1.0, 2.0, 3.0][..])
+        );
+        let c = b.clone().with_shape(&[3, 1]);
+        assert_eq!((b.shape(), c.shape()), (&[3][..], &[3, 1][..]));
+        assert_eq!(c.into_vec(), vec![1.0, 2.0, 3.0]);
     }
 
     #[test]
