@@ -77,9 +77,10 @@ impl<T: Float> Optimizer<T> for Sgd<T> {
         let (lr, mu, wd) = (self.lr, self.momentum, self.weight_decay);
         if mu == T::ZERO {
             for (_, p) in params.iter_mut() {
-                for (w, &g) in p.value.data_mut().iter_mut().zip(p.grad.data()) {
-                    *w -= lr * (g + wd * *w);
-                }
+                // One pass; a value still shared with the last step's tape is written to a
+                // fresh buffer instead of being copied first.
+                p.value
+                    .update_with(p.grad.data(), |w, g| w - lr * (g + wd * w));
             }
             return;
         }

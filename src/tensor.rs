@@ -214,6 +214,24 @@ impl<T: Float> Tensor<T> {
         }
     }
 
+    /// Sets each element to `f(element, other element)`, in one pass (an optimizer's
+    /// update). When the data is shared with a clone, the results go to a new buffer from
+    /// the pool instead, so the clone is unchanged and nothing is copied first.
+    #[track_caller]
+    pub(crate) fn update_with(&mut self, other: &[T], f: impl Fn(T, T) -> T) {
+        assert_eq!(self.len(), other.len(), "update_with: lengths differ");
+        if matches!(&self.repr, Repr::Array(a) if Arc::strong_count(a) > 1) {
+            let data = self.data();
+            *self = Self::build(self.shape(), |v| {
+                v.extend(data.iter().zip(other).map(|(&x, &y)| f(x, y)))
+            });
+            return;
+        }
+        for (x, &y) in self.data_mut().iter_mut().zip(other) {
+            *x = f(*x, y);
+        }
+    }
+
     /// A copy that shares nothing with `self`.
     fn deep_copy(&self) -> Self {
         Self::build(self.shape(), |v| v.extend_from_slice(self.data()))

@@ -118,11 +118,12 @@ pub(crate) fn forward<T: Float>(a: &Tensor<T>, ta: bool, b: &Tensor<T>, tb: bool
 /// compiled for the baseline target.)
 const SMALL: usize = 2048;
 
-/// C += op(A)·op(B) by rows: for each row i of C and each p, C[i, :] += A(i, p)·B(p, :), a
-/// contiguous loop the compiler vectorises. Each C[i, j] is summed over p in increasing
-/// order, whatever the transposes, so `a.matmul_t(b)` and `a.matmul(b.transpose())` agree to
-/// the bit. A transposed B is first copied into a row-major buffer from the pool (at most
-/// `SMALL` elements, and fewer than the m·k·n multiply-adds).
+/// C += op(A)·op(B) with plain loops. Each C[i, j] is summed over p in increasing order,
+/// whatever the transposes, so `a.matmul_t(b)` and `a.matmul(b.transpose())` agree to the
+/// bit. A·Bᵀ (a linear layer's forward) is a dot product of two contiguous rows per entry;
+/// otherwise C[i, :] += A(i, p)·B(p, :) row by row, a contiguous loop the compiler
+/// vectorises, with a transposed B first copied into a row-major buffer from the pool (at
+/// most `SMALL` elements).
 fn small<T: Float>(
     a: &Tensor<T>,
     ta: bool,
@@ -132,6 +133,15 @@ fn small<T: Float>(
     c: &mut [T],
 ) {
     let (ad, bd) = (a.data(), b.data());
+    if !ta && tb {
+        // ad is [m, k] and bd [n, k]: C[i, j] = Σ_p ad[i·k + p]·bd[j·k + p].
+        for (ci, ai) in c.chunks_exact_mut(n).zip(ad.chunks_exact(k)) {
+            for (cij, bj) in ci.iter_mut().zip(bd.chunks_exact(k)) {
+                *cij = ai.iter().zip(bj).fold(T::ZERO, |s, (&x, &y)| s + x * y);
+            }
+        }
+        return;
+    }
     let packed;
     let rows = if tb {
         // bd is [n, k]; B(p, j) = bd[j·k + p].
