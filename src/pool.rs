@@ -139,6 +139,24 @@ pub(crate) fn take<T: Float>(n: usize) -> Block<T> {
     a
 }
 
+/// An unshared block holding exactly `n` elements of unspecified value (left over from the
+/// block's last use, or 0): for a kernel that overwrites every element, such as a GEMM with
+/// β = 0, and so need not clear the buffer first.
+#[inline]
+pub(crate) fn take_stale<T: Float>(n: usize) -> Block<T> {
+    let mut a = match with(|p: &mut Pool<T>| p.take(n)).flatten() {
+        Some(a) => a,
+        None => Arc::new(Array {
+            shape: Shape::new(),
+            data: Vec::with_capacity(n),
+        }),
+    };
+    let data = &mut unique(&mut a).data;
+    data.truncate(n);
+    data.resize(n, T::ZERO);
+    a
+}
+
 /// The block's contents, for writing.
 ///
 /// # Panics

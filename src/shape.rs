@@ -128,24 +128,50 @@ pub(crate) fn zip<T: Float>(
     }
     let last = out[out.len() - 1];
     let (a_full, b_full) = (a.shape() == out, b.shape() == out);
+    // The contiguous cases overwrite every element of a recycled buffer in place: loops the
+    // compiler vectorises, with no clearing pass first.
+    let each = |o: &mut [T], xs: &[T], ys: &[T]| {
+        for ((o, &x), &y) in o.iter_mut().zip(xs).zip(ys) {
+            *o = f(x, y);
+        }
+    };
+    if a_full && b_full {
+        return Tensor::overwrite(out, |o| each(o, da, db));
+    }
+    if a_full && db.len() == 1 {
+        let y = db[0];
+        return Tensor::overwrite(out, |o| {
+            for (o, &x) in o.iter_mut().zip(da) {
+                *o = f(x, y);
+            }
+        });
+    }
+    if b_full && da.len() == 1 {
+        let x = da[0];
+        return Tensor::overwrite(out, |o| {
+            for (o, &y) in o.iter_mut().zip(db) {
+                *o = f(x, y);
+            }
+        });
+    }
+    if a_full && is_row(b.shape(), out) {
+        let n = db.len();
+        return Tensor::overwrite(out, |o| {
+            for (o, row) in o.chunks_exact_mut(n).zip(da.chunks_exact(n)) {
+                each(o, row, db);
+            }
+        });
+    }
+    if b_full && is_row(a.shape(), out) {
+        let n = da.len();
+        return Tensor::overwrite(out, |o| {
+            for (o, row) in o.chunks_exact_mut(n).zip(db.chunks_exact(n)) {
+                each(o, da, row);
+            }
+        });
+    }
     Tensor::build(out, |v| {
-        if a_full && b_full {
-            v.extend(da.iter().zip(db).map(|(&x, &y)| f(x, y)));
-        } else if a_full && db.len() == 1 {
-            let y = db[0];
-            v.extend(da.iter().map(|&x| f(x, y)));
-        } else if b_full && da.len() == 1 {
-            let x = da[0];
-            v.extend(db.iter().map(|&y| f(x, y)));
-        } else if a_full && is_row(b.shape(), out) {
-            for row in da.chunks_exact(db.len()) {
-                v.extend(row.iter().zip(db).map(|(&x, &y)| f(x, y)));
-            }
-        } else if b_full && is_row(a.shape(), out) {
-            for row in db.chunks_exact(da.len()) {
-                v.extend(da.iter().zip(row).map(|(&x, &y)| f(x, y)));
-            }
-        } else if a_full && is_col(b.shape(), out) && last > 0 {
+        if a_full && is_col(b.shape(), out) && last > 0 {
             for (row, &y) in da.chunks_exact(last).zip(db) {
                 v.extend(row.iter().map(|&x| f(x, y)));
             }

@@ -163,6 +163,35 @@ impl<T: Float> Tensor<T> {
         }
     }
 
+    /// A tensor of non-empty `shape` whose elements have unspecified values (a recycled
+    /// buffer's old contents, or 0), for a kernel that overwrites them all.
+    #[inline]
+    pub(crate) fn stale(shape: &[usize]) -> Self {
+        debug_assert!(!shape.is_empty());
+        let mut block = pool::take_stale::<T>(shape.iter().product());
+        let a = pool::unique(&mut block);
+        a.shape.clear();
+        a.shape.extend_from_slice(shape);
+        Tensor {
+            repr: Repr::Array(block),
+        }
+    }
+
+    /// A tensor of `shape` whose elements `fill` sets, every one of them, in a buffer from
+    /// the pool that holds unspecified values until then (no clearing pass). A rank-0 result
+    /// is stored inline.
+    #[inline]
+    pub(crate) fn overwrite(shape: &[usize], fill: impl FnOnce(&mut [T])) -> Self {
+        if shape.is_empty() {
+            let mut x = [T::ZERO];
+            fill(&mut x);
+            return Self::scalar(x[0]);
+        }
+        let mut t = Self::stale(shape);
+        fill(t.data_mut());
+        t
+    }
+
     /// The shape: one length per axis, `[]` for a scalar.
     #[inline]
     pub fn shape(&self) -> &[usize] {
@@ -222,8 +251,10 @@ impl<T: Float> Tensor<T> {
         assert_eq!(self.len(), other.len(), "update_with: lengths differ");
         if matches!(&self.repr, Repr::Array(a) if Arc::strong_count(a) > 1) {
             let data = self.data();
-            *self = Self::build(self.shape(), |v| {
-                v.extend(data.iter().zip(other).map(|(&x, &y)| f(x, y)))
+            *self = Self::overwrite(self.shape(), |o| {
+                for ((o, &x), &y) in o.iter_mut().zip(data).zip(other) {
+                    *o = f(x, y);
+                }
             });
             return;
         }
@@ -283,7 +314,11 @@ impl<T: Float> Tensor<T> {
     pub fn map(&self, f: impl Fn(T) -> T) -> Self {
         match &self.repr {
             Repr::Scalar(x) => Self::scalar(f(*x)),
-            Repr::Array(a) => Self::build(&a.shape, |v| v.extend(a.data.iter().map(|&x| f(x)))),
+            Repr::Array(a) => Self::overwrite(&a.shape, |o| {
+                for (o, &x) in o.iter_mut().zip(&a.data) {
+                    *o = f(x);
+                }
+            }),
         }
     }
 

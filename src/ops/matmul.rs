@@ -97,16 +97,18 @@ pub(crate) fn forward<T: Float>(a: &Tensor<T>, ta: bool, b: &Tensor<T>, tb: bool
     if k != k2 {
         matmul_panic(a.shape(), b.shape());
     }
-    let mut out = Tensor::zeros(&[m, n]);
-    if k == 0 || m * n == 0 {
-        return out; // an empty sum is 0
+    if k == 0 || m * n == 0 || m * k * n <= SMALL {
+        let mut out = Tensor::zeros(&[m, n]); // an empty sum is 0
+        if k > 0 && m * n > 0 {
+            small(a, ta, b, tb, (m, k, n), out.data_mut());
+        }
+        return out;
     }
-    if m * k * n <= SMALL {
-        small(a, ta, b, tb, (m, k, n), out.data_mut());
-    } else {
-        let mut c = ArrayViewMut2::from_shape((m, n), out.data_mut()).expect("shape fits data");
-        ndarray::linalg::general_mat_mul(T::ONE, &view(a, ta), &view(b, tb), T::ZERO, &mut c);
-    }
+    // With β = 0 matrixmultiply writes every element of C without reading it, so C need not
+    // be cleared first: a recycled buffer is used as it is.
+    let mut out = Tensor::stale(&[m, n]);
+    let mut c = ArrayViewMut2::from_shape((m, n), out.data_mut()).expect("shape fits data");
+    ndarray::linalg::general_mat_mul(T::ONE, &view(a, ta), &view(b, tb), T::ZERO, &mut c);
     out
 }
 
@@ -253,6 +255,18 @@ mod tests {
                 assert!((x - y).abs() < 1e-14, "{ta} {tb}: {x} vs {y}");
             }
         }
+    }
+
+    #[test]
+    fn a_large_product_ignores_what_its_recycled_buffer_held() {
+        // A NaN-filled buffer goes back to the pool; the next 40×60 product (above the small
+        // path) may get it, and must overwrite every element.
+        drop(Tensor::<f64>::full(&[40, 60], f64::NAN));
+        let g = Graph::new();
+        let c = g
+            .tensor(Tensor::ones(&[40, 30]))
+            .matmul(g.tensor(Tensor::ones(&[30, 60])));
+        assert!(c.value().data().iter().all(|&x| x == 30.0));
     }
 
     #[test]
