@@ -1,7 +1,7 @@
 //! The GEMM crate choice, measured: `matrixmultiply` (through ndarray's `general_mat_mul`, as
-//! the library calls it) against the `gemm` crate, on P3's eight products: f32, batch 128,
-//! MLP 784-256-128-10, three forward (x·Wᵀ) and five backward (Gᵀ·h and G·W), every transposed
-//! operand passed as strides.
+//! the library calls it) against the `gemm` crate, on P3's eight products: batch 128, MLP
+//! 784-256-128-10, three forward (x·Wᵀ) and five backward (Gᵀ·h and G·W), every transposed
+//! operand passed as strides. In f32 (P3's type) and in f64.
 //!
 //! `gemm` is timed on one thread and on two (rayon) in the same run. matrixmultiply picks its
 //! thread count once per process, from `MATMUL_NUM_THREADS` or the number of cores (2 here);
@@ -19,21 +19,25 @@ use ndarray::ArrayViewMut2;
 use ndarray::linalg::general_mat_mul;
 use std::hint::black_box;
 use std::time::Duration;
+use tapegrad::Float;
 
 const BATCH: usize = 128;
 const SIZES: [usize; 4] = [784, 256, 128, 10];
 
 /// A row-major matrix.
-struct Mat {
+struct Mat<T> {
     rows: usize,
     cols: usize,
-    data: Vec<f32>,
+    data: Vec<T>,
 }
 
-impl Mat {
+impl<T: Float> Mat<T> {
     fn new(rows: usize, cols: usize, seed: u32) -> Self {
         let data = (0..rows * cols)
-            .map(|i| ((i as u32).wrapping_mul(2_654_435_761) ^ seed) as f32 / u32::MAX as f32 - 0.5)
+            .map(|i| {
+                let u = ((i as u32).wrapping_mul(2_654_435_761) ^ seed) as f64 / u32::MAX as f64;
+                T::from_f64(u - 0.5)
+            })
             .collect();
         Mat { rows, cols, data }
     }
@@ -58,12 +62,12 @@ struct Product {
 }
 
 /// The step's buffers and its eight products.
-struct Step {
-    bufs: Vec<Mat>,
+struct Step<T> {
+    bufs: Vec<Mat<T>>,
     products: Vec<Product>,
 }
 
-fn step() -> Step {
+fn step<T: Float>() -> Step<T> {
     let [i, h1, h2, o] = SIZES;
     // 0 x, 1-3 W₀..W₂, 4-6 h₀..h₂, 7-9 G₀..G₂, 10-12 dW₀..dW₂, 13-14 dh₀, dh₁.
     let shapes = [
@@ -105,27 +109,27 @@ fn step() -> Step {
 }
 
 /// Takes buffer `c` out so that it can be written while `a` and `b` are read.
-fn split(bufs: &mut [Mat], c: usize) -> Mat {
+fn split<T: Float>(bufs: &mut [Mat<T>], c: usize) -> Mat<T> {
     std::mem::replace(&mut bufs[c], Mat::new(0, 0, 0))
 }
 
 /// op(m) as an ndarray view: a transpose is a swap of strides.
-fn view(m: &Mat, t: bool) -> ArrayView2<'_, f32> {
+fn view<T: Float>(m: &Mat<T>, t: bool) -> ArrayView2<'_, T> {
     let v = ArrayView2::from_shape((m.rows, m.cols), &m.data[..]).expect("shape");
     if t { v.reversed_axes() } else { v }
 }
 
-fn with_matrixmultiply(s: &mut Step) {
+fn with_matrixmultiply<T: Float>(s: &mut Step<T>) {
     for p in &s.products {
         let mut c = split(&mut s.bufs, p.c);
         let (a, b) = (view(&s.bufs[p.a], p.ta), view(&s.bufs[p.b], p.tb));
         let mut cv = ArrayViewMut2::from_shape((c.rows, c.cols), &mut c.data[..]).expect("shape");
-        general_mat_mul(1.0, &a, &b, 0.0, &mut cv);
+        general_mat_mul(T::ONE, &a, &b, T::ZERO, &mut cv);
         s.bufs[p.c] = c;
     }
 }
 
-fn with_gemm(s: &mut Step, par: Parallelism) {
+fn with_gemm<T: Float>(s: &mut Step<T>, par: Parallelism) {
     for p in &s.products {
         let mut c = split(&mut s.bufs, p.c);
         let (a, b) = (&s.bufs[p.a], &s.bufs[p.b]);
@@ -150,8 +154,8 @@ fn with_gemm(s: &mut Step, par: Parallelism) {
                 b.data.as_ptr(),
                 b_cs,
                 b_rs,
-                0.0,
-                1.0,
+                T::ZERO,
+                T::ONE,
                 false,
                 false,
                 false,
@@ -162,9 +166,9 @@ fn with_gemm(s: &mut Step, par: Parallelism) {
     }
 }
 
-fn bench(c: &mut Criterion) {
+fn group<T: Float>(c: &mut Criterion) {
     // Both crates compute the same eight products.
-    let (mut x, mut y) = (step(), step());
+    let (mut x, mut y) = (step::<T>(), step::<T>());
     with_matrixmultiply(&mut x);
     with_gemm(&mut y, Parallelism::Rayon(2));
     for p in &x.products {
@@ -172,9 +176,9 @@ fn bench(c: &mut Criterion) {
         let worst = u
             .iter()
             .zip(v)
-            .map(|(a, b)| (a - b).abs())
-            .fold(0.0, f32::max);
-        let scale = u.iter().map(|a| a.abs()).fold(1.0, f32::max);
+            .map(|(a, b)| (*a - *b).abs().to_f64())
+            .fold(0.0, f64::max);
+        let scale = u.iter().map(|a| a.abs().to_f64()).fold(1.0, f64::max);
         assert!(worst <= 1e-4 * scale, "product into {}: {worst}", p.c);
     }
     let flops: usize = x
@@ -187,14 +191,14 @@ fn bench(c: &mut Criterion) {
         .sum();
     println!("P3's eight GEMMs: {:.1} MFLOP per step", flops as f64 / 1e6);
 
-    let mut group = c.benchmark_group("P3 eight GEMMs f32");
+    let mut group = c.benchmark_group(format!("P3 eight GEMMs {}", T::NAME));
     group.sample_size(30);
     group.warm_up_time(Duration::from_secs(1));
     group.measurement_time(Duration::from_secs(4));
     group.bench_function(
         "matrixmultiply (MATMUL_NUM_THREADS, default all cores)",
         |bch| {
-            let mut s = step();
+            let mut s = step::<T>();
             bch.iter(|| {
                 with_matrixmultiply(&mut s);
                 black_box(s.bufs[10].data[0])
@@ -206,7 +210,7 @@ fn bench(c: &mut Criterion) {
         ("gemm, 2 threads (rayon)", Parallelism::Rayon(2)),
     ] {
         group.bench_function(name, |bch| {
-            let mut s = step();
+            let mut s = step::<T>();
             bch.iter(|| {
                 with_gemm(&mut s, par);
                 black_box(s.bufs[10].data[0])
@@ -214,6 +218,11 @@ fn bench(c: &mut Criterion) {
         });
     }
     group.finish();
+}
+
+fn bench(c: &mut Criterion) {
+    group::<f32>(c);
+    group::<f64>(c);
 }
 
 criterion_group!(benches, bench);
