@@ -205,12 +205,11 @@ impl<T: Float> Chain<T> for Eager<'_, T> {
     }
 }
 
-/// acc += g, in place (the rules guarantee equal shapes).
+/// acc += g in one pass (the rules guarantee equal shapes): in place, or, when `acc` still
+/// shares its data with another node's gradient, into a fresh buffer from the pool.
 fn accumulate<T: Float>(acc: &mut Tensor<T>, g: &Tensor<T>) {
     debug_assert_eq!(acc.shape(), g.shape());
-    for (a, &b) in acc.data_mut().iter_mut().zip(g.data()) {
-        *a += b;
-    }
+    acc.update_with(g.data(), |a, b| a + b);
 }
 
 /// The first-order interpreter for a node whose value and inputs are all rank 0: the scalar

@@ -51,6 +51,18 @@ mod tests {
     }
 
     #[test]
+    fn accumulating_into_a_shared_gradient_leaves_the_other_node_unchanged() {
+        // y = a + a: both sends pass y's gradient on unchanged, so a's slot first shares
+        // y's buffer (copy-on-write) and then accumulates into it. y's gradient must stay 1.
+        let g = Graph::new();
+        let a = g.tensor(crate::Tensor::from_vec(vec![1.0, 2.0], &[2]).unwrap());
+        let y = a + a;
+        y.sum().backward();
+        assert_eq!(a.grad().data(), &[2.0, 2.0]);
+        assert_eq!(y.grad().data(), &[1.0, 1.0]);
+    }
+
+    #[test]
     #[should_panic(expected = "add: shapes [2, 3] and [2] do not broadcast")]
     fn add_shape_mismatch_panics() {
         let g = Graph::new();
