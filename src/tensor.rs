@@ -43,12 +43,22 @@ enum Repr<T: Float> {
 }
 
 impl<T: Float> Drop for Tensor<T> {
-    #[inline]
+    /// One compare for a scalar; the pool's work is out of line, so the drop loop over a
+    /// tape of scalar nodes stays a few instructions per node.
+    #[inline(always)]
     fn drop(&mut self) {
         if let Repr::Array(_) = self.repr {
-            if let Repr::Array(a) = std::mem::replace(&mut self.repr, Repr::Scalar(T::ZERO)) {
-                pool::give(a);
-            }
+            self.release();
+        }
+    }
+}
+
+impl<T: Float> Tensor<T> {
+    /// Hands an array's block to the pool (or lets go of a shared one); leaves a scalar.
+    #[inline(never)]
+    fn release(&mut self) {
+        if let Repr::Array(a) = std::mem::replace(&mut self.repr, Repr::Scalar(T::ZERO)) {
+            pool::give(a);
         }
     }
 }
