@@ -326,7 +326,9 @@ impl<T: Float> Chain<T> for Scalar<'_, T> {
         }
         match &mut self.grads[t] {
             Some(acc) => acc.add_to_first(g),
-            slot @ None => *slot = Some(Tensor::scalar(g)),
+            // The slot holds `None`: forgetting it drops nothing, and skips the out-of-line
+            // drop call an assignment would make.
+            slot => std::mem::forget(slot.replace(Tensor::scalar(g))),
         }
     }
 }
