@@ -179,9 +179,24 @@ pub(crate) fn give<T: Float>(mut a: Block<T>) {
 }
 
 /// The bytes of free buffers this thread's pool holds for `T`.
-#[cfg(test)]
 pub(crate) fn pooled_bytes<T: Float>() -> usize {
     with(|p: &mut Pool<T>| p.bytes).unwrap_or(0)
+}
+
+/// Returns every free buffer of this thread's pool for `T` to the allocator; the bytes freed.
+pub(crate) fn release<T: Float>() -> usize {
+    let taken = with(|p: &mut Pool<T>| {
+        p.bytes = 0;
+        std::mem::replace(&mut p.buckets, [const { Vec::new() }; BUCKETS])
+    });
+    // Dropped here, outside the pool's borrow.
+    taken.map_or(0, |buckets| {
+        buckets
+            .iter()
+            .flatten()
+            .map(|a| a.data.capacity() * size_of::<T>())
+            .sum()
+    })
 }
 
 #[cfg(test)]

@@ -173,6 +173,30 @@ impl<T: Float> Tensor<T> {
         }
     }
 
+    /// The bytes of free tensor buffers of this element type that the current thread keeps
+    /// for reuse. Dropping the last tensor that holds a buffer hands it to a per-thread pool
+    /// (capped at 256 MiB and 512 buffers per size class, per element type), from which new
+    /// tensors take theirs: that is what lets a training step on a reused [`Graph`](crate::Graph)
+    /// run without heap allocations. The pool holds about one step's working set.
+    ///
+    /// ```
+    /// use tapegrad::Tensor;
+    /// drop(Tensor::<f32>::zeros(&[1000]));
+    /// assert!(Tensor::<f32>::pooled_bytes() >= 4000);
+    /// Tensor::<f32>::release_pooled();
+    /// assert_eq!(Tensor::<f32>::pooled_bytes(), 0);
+    /// ```
+    pub fn pooled_bytes() -> usize {
+        pool::pooled_bytes::<T>()
+    }
+
+    /// Returns this thread's free tensor buffers of this element type to the allocator
+    /// (after training, say), and the number of bytes freed. Later tensors allocate afresh
+    /// until the pool has filled up again. See [`Tensor::pooled_bytes`].
+    pub fn release_pooled() -> usize {
+        pool::release::<T>()
+    }
+
     /// A tensor of non-empty `shape` whose elements have unspecified values (a recycled
     /// buffer's old contents, or 0), for a kernel that overwrites them all.
     #[inline]
