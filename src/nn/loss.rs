@@ -25,7 +25,7 @@ fn shape_panic(op: &str, y: &[usize], t: &[usize]) -> ! {
 
 #[track_caller]
 fn same_shape<T: Float>(op: &str, y: Var<'_, T>, t: Var<'_, T>) {
-    let (ys, ts) = (y.shape(), t.shape());
+    let (ys, ts) = (crate::ops::shape_of(y), crate::ops::shape_of(t));
     if ys != ts {
         shape_panic(op, &ys, &ts);
     }
@@ -96,7 +96,7 @@ pub fn mse<'g, T: Float>(y: Var<'g, T>, t: Var<'g, T>) -> Var<'g, T> {
 /// all axes but the last), or when an index is not below the number of classes.
 #[track_caller]
 pub fn cross_entropy<'g, T: Float>(logits: Var<'g, T>, classes: &[usize]) -> Var<'g, T> {
-    let rank = logits.shape().len();
+    let rank = crate::ops::shape_of(logits).len();
     if rank == 0 {
         rank0_panic("cross_entropy");
     }

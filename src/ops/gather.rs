@@ -29,7 +29,7 @@ impl<'g, T: Float> Var<'g, T> {
     /// not below the axis length.
     #[track_caller]
     pub fn gather(self, axis: usize, index: &[usize]) -> Self {
-        let shape = self.shape();
+        let shape = super::shape_of(self);
         check_axis("gather", axis, &shape);
         check_index("gather", &shape, axis, index);
         let op = Op::Gather {

@@ -23,7 +23,7 @@ impl<'g, T: Float> Var<'g, T> {
     /// When `axis` is not an axis of the value.
     #[track_caller]
     pub fn hardmax(self, axis: usize) -> Self {
-        check_axis("hardmax", axis, &self.shape());
+        check_axis("hardmax", axis, &super::shape_of(self));
         self.graph.push(Op::Hardmax(axis as u32), &[self], &[])
     }
 }

@@ -28,7 +28,7 @@ impl<'g, T: Float> Var<'g, T> {
     /// is undefined, as in PyTorch and NumPy).
     #[track_caller]
     pub fn max_keepdim(self, axis: usize) -> Self {
-        let shape = self.shape();
+        let shape = super::shape_of(self);
         check_axis("max_keepdim", axis, &shape);
         if shape[axis] == 0 {
             empty_axis_panic(axis, &shape);

@@ -293,6 +293,12 @@ pub(crate) fn split_at_axis(shape: &[usize], axis: usize) -> (usize, usize, usiz
     (pre, shape[axis], post)
 }
 
+/// The shape of `v`'s value, held inline (no allocation, unlike [`Var::shape`]'s `Vec`), for
+/// the argument checks of the `Var` methods.
+pub(crate) fn shape_of<T: Float>(v: crate::graph::Var<'_, T>) -> crate::shape::Shape {
+    crate::shape::Shape::from_slice(v.graph.tape.borrow().nodes[v.id as usize].value.shape())
+}
+
 /// `shape` with `axis` set to length 1.
 pub(crate) fn keepdim(shape: &[usize], axis: usize) -> crate::shape::Shape {
     let mut s = crate::shape::Shape::from_slice(shape);

@@ -42,7 +42,7 @@ impl<'g, T: Float> Var<'g, T> {
     /// When `axis` is not an axis of the value.
     #[track_caller]
     pub fn sum_keepdim(self, axis: usize) -> Self {
-        let shape = self.shape();
+        let shape = super::shape_of(self);
         check_axis("sum_keepdim", axis, &shape);
         self.graph.push(Op::SumTo, &[self], &keepdim(&shape, axis))
     }
@@ -53,7 +53,7 @@ impl<'g, T: Float> Var<'g, T> {
     /// When `axis` is not an axis of the value.
     #[track_caller]
     pub fn mean_keepdim(self, axis: usize) -> Self {
-        let shape = self.shape();
+        let shape = super::shape_of(self);
         check_axis("mean_keepdim", axis, &shape);
         let n = self
             .graph
