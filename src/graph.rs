@@ -18,6 +18,7 @@ use crate::tensor::Tensor;
 use std::borrow::Cow;
 use std::cell::RefCell;
 use std::fmt;
+use std::sync::Arc;
 
 /// The index of a node on its tape.
 pub(crate) type NodeId = u32;
@@ -44,6 +45,23 @@ impl<T: Float> Node<T> {
     }
 }
 
+/// A node's name as the tape keeps it: given by the caller, or shared with a parameter table
+/// (cloning the `Arc` copies no string).
+#[derive(Clone, Debug)]
+pub(crate) enum Name {
+    Given(Cow<'static, str>),
+    Shared(Arc<str>),
+}
+
+impl Name {
+    fn as_str(&self) -> &str {
+        match self {
+            Name::Given(n) => n,
+            Name::Shared(n) => n,
+        }
+    }
+}
+
 /// The storage behind a [`Graph`].
 pub(crate) struct Tape<T: Float> {
     pub(crate) nodes: Vec<Node<T>>,
@@ -57,7 +75,7 @@ pub(crate) struct Tape<T: Float> {
     /// Names given with [`Var::named`], in the order they were given. Naming is one push
     /// (no hash, no resize), so a training loop that names its nodes pays almost nothing;
     /// looking a name up is a scan from the newest entry, done only by traces and exports.
-    pub(crate) names: Vec<(NodeId, Cow<'static, str>)>,
+    pub(crate) names: Vec<(NodeId, Name)>,
     /// False on a [`Graph::inference`] tape: nodes keep their values and nothing else.
     pub(crate) records: bool,
 }
@@ -168,7 +186,7 @@ impl<T: Float> Tape<T> {
             .iter()
             .rev()
             .find(|(i, _)| *i == id)
-            .map(|(_, n)| n.as_ref())
+            .map(|(_, n)| n.as_str())
     }
 }
 
@@ -523,7 +541,15 @@ impl<'g, T: Float> Var<'g, T> {
     /// `let w5 = g.scalar(0.40).named("w5");`. A `&'static str` is stored without
     /// allocating, so naming nodes costs nothing in a training loop.
     pub fn named(self, name: impl Into<Cow<'static, str>>) -> Self {
-        let name = name.into();
+        self.push_name(Name::Given(name.into()))
+    }
+
+    /// [`named`](Var::named) with a name shared with its owner (a parameter table): no copy.
+    pub(crate) fn named_shared(self, name: &Arc<str>) -> Self {
+        self.push_name(Name::Shared(Arc::clone(name)))
+    }
+
+    fn push_name(self, name: Name) -> Self {
         let names = &mut self.graph.tape.borrow_mut().names;
         if names.capacity() == 0 {
             names.reserve(32); // one allocation for a typical model's names, not five

@@ -28,6 +28,7 @@ use crate::graph::{Graph, Var};
 use crate::tensor::Tensor;
 use indexmap::IndexMap;
 use std::ops::Index;
+use std::sync::Arc;
 
 /// One parameter: its value and the gradient from the last [`Params::read_grads`] (zeros
 /// before the first).
@@ -42,7 +43,9 @@ pub struct Param<T: Float> {
 /// Named parameters in a stable order (insertion order). See the module docs.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Params<T: Float = f64> {
-    map: IndexMap<String, Param<T>>,
+    /// Shared names: binding a parameter names its leaf with a clone of this `Arc`, so a
+    /// training step copies no strings.
+    map: IndexMap<Arc<str>, Param<T>>,
 }
 
 /// The parameters recorded as leaves on one tape, in the order of their [`Params`]:
@@ -66,8 +69,8 @@ impl<T: Float> Params<T> {
     /// When a parameter of that name already exists.
     #[track_caller]
     pub fn add(&mut self, name: impl Into<String>, value: Tensor<T>) -> usize {
-        let name = name.into();
-        if self.map.contains_key(&name) {
+        let name: Arc<str> = name.into().into();
+        if self.map.contains_key(&*name) {
             duplicate_panic(&name);
         }
         let grad = Tensor::zeros(value.shape());
@@ -101,22 +104,22 @@ impl<T: Float> Params<T> {
 
     /// The `i`-th parameter with its name.
     pub fn get_index(&self, i: usize) -> Option<(&str, &Param<T>)> {
-        self.map.get_index(i).map(|(k, v)| (k.as_str(), v))
+        self.map.get_index(i).map(|(k, v)| (&**k, v))
     }
 
     /// The names, in order.
     pub fn names(&self) -> impl Iterator<Item = &str> {
-        self.map.keys().map(String::as_str)
+        self.map.keys().map(|k| &**k)
     }
 
     /// `(name, parameter)` pairs, in order.
     pub fn iter(&self) -> impl Iterator<Item = (&str, &Param<T>)> {
-        self.map.iter().map(|(k, v)| (k.as_str(), v))
+        self.map.iter().map(|(k, v)| (&**k, v))
     }
 
     /// `(name, parameter)` pairs, in order, mutable (for optimizers).
     pub fn iter_mut(&mut self) -> impl Iterator<Item = (&str, &mut Param<T>)> {
-        self.map.iter_mut().map(|(k, v)| (k.as_str(), v))
+        self.map.iter_mut().map(|(k, v)| (&**k, v))
     }
 
     /// Records every value as a variable leaf on `g`, named after its parameter, and returns
@@ -125,7 +128,7 @@ impl<T: Float> Params<T> {
         let vars = self
             .map
             .iter()
-            .map(|(name, p)| g.tensor(p.value.clone()).named(name.clone()))
+            .map(|(name, p)| g.tensor(p.value.clone()).named_shared(name))
             .collect();
         Bound { vars }
     }
