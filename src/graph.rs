@@ -45,18 +45,20 @@ impl<T: Float> Node<T> {
     }
 }
 
-/// A node's name as the tape keeps it: given by the caller, or shared with a parameter table
-/// (cloning the `Arc` copies no string).
+/// A node's name as the tape keeps it: a literal, a string given by the caller, or a name
+/// shared with a parameter table (cloning the `Arc` copies no string).
 #[derive(Clone, Debug)]
 pub(crate) enum Name {
-    Given(Cow<'static, str>),
+    Static(&'static str),
+    Owned(String),
     Shared(Arc<str>),
 }
 
 impl Name {
     fn as_str(&self) -> &str {
         match self {
-            Name::Given(n) => n,
+            Name::Static(n) => n,
+            Name::Owned(n) => n,
             Name::Shared(n) => n,
         }
     }
@@ -540,15 +542,21 @@ impl<'g, T: Float> Var<'g, T> {
     /// Gives the node a name, shown by traces and exports. Returns `self` for chaining:
     /// `let w5 = g.scalar(0.40).named("w5");`. A `&'static str` is stored without
     /// allocating, so naming nodes costs nothing in a training loop.
+    #[inline(always)]
     pub fn named(self, name: impl Into<Cow<'static, str>>) -> Self {
-        self.push_name(Name::Given(name.into()))
+        self.push_name(match name.into() {
+            Cow::Borrowed(n) => Name::Static(n),
+            Cow::Owned(n) => Name::Owned(n),
+        })
     }
 
     /// [`named`](Var::named) with a name shared with its owner (a parameter table): no copy.
+    #[inline]
     pub(crate) fn named_shared(self, name: &Arc<str>) -> Self {
         self.push_name(Name::Shared(Arc::clone(name)))
     }
 
+    #[inline(always)]
     fn push_name(self, name: Name) -> Self {
         let names = &mut self.graph.tape.borrow_mut().names;
         if names.capacity() == 0 {
