@@ -75,11 +75,7 @@ fn train(
     epochs: usize,
     bar: &ProgressBar,
 ) -> (Mlp, Vec<f64>) {
-    let init = if act == Activation::Relu {
-        Init::HeUniform
-    } else {
-        Init::XavierUniform
-    };
+    let init = Init::for_activation(act);
     let mut model = Mlp::new(&[2, 16, 16, 1], act, init, 7);
     let mut opt = Adam::new(0.02);
     let n = labels.len();

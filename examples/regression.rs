@@ -56,11 +56,7 @@ fn train(
     epochs: usize,
     bar: &ProgressBar,
 ) -> (Mlp, Vec<f64>) {
-    let init = if act == Activation::Relu {
-        Init::HeUniform
-    } else {
-        Init::XavierUniform
-    };
+    let init = Init::for_activation(act);
     let mut model = Mlp::new(&[1, 16, 16, 1], act, init, 3);
     let mut opt = Adam::new(0.01);
     let n = xs.len();

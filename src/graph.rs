@@ -169,17 +169,22 @@ impl<T: Float> Tape<T> {
             [a] => {
                 let x = &self.nodes[a as usize].value;
                 let value = ops::forward(&op, &[x], target);
-                (value, self.requires[a as usize], [a, NONE])
+                (value, self.requires_any(args), [a, NONE])
             }
             [a, b] => {
                 let (x, y) = (&self.nodes[a as usize].value, &self.nodes[b as usize].value);
                 let value = ops::forward(&op, &[x, y], target);
-                let requires = self.requires[a as usize] || self.requires[b as usize];
-                (value, requires, [a, b])
+                (value, self.requires_any(args), [a, b])
             }
             _ => unreachable!("a primitive takes one or two inputs"),
         };
         self.push_node(op, inputs, value, requires)
+    }
+
+    /// Whether a gradient flows to any of `args`, and so to a node computed from them.
+    #[inline(always)]
+    fn requires_any(&self, args: &[NodeId]) -> bool {
+        args.iter().any(|&i| self.requires[i as usize])
     }
 
     /// The name given to node `id` with [`Var::named`], if any.
@@ -438,7 +443,7 @@ impl<T: Float> Graph<T> {
             _ => None,
         };
         if let Some(v) = scalars.and_then(|(x, y)| ops::scalar(&op, x, y)) {
-            let requires = ids[..args.len()].iter().any(|&i| tape.requires[i as usize]);
+            let requires = tape.requires_any(&ids[..args.len()]);
             let id = tape.push_node(op, ids, Tensor::scalar(v), requires);
             return Var { graph: self, id };
         }

@@ -124,17 +124,24 @@ fn with<T: Float, R>(f: impl FnOnce(&mut Pool<T>) -> R) -> Option<R> {
         .flatten()
 }
 
+/// A block with room for at least `n` elements: from the pool when one fits, else new.
+#[inline]
+fn pooled_or_new<T: Float>(n: usize) -> Block<T> {
+    with(|p: &mut Pool<T>| p.take(n))
+        .flatten()
+        .unwrap_or_else(|| {
+            Arc::new(Array {
+                shape: Shape::new(),
+                data: Vec::with_capacity(n),
+            })
+        })
+}
+
 /// An unshared block with room for at least `n` elements, its data empty (length 0): from
 /// the pool when one fits, else newly allocated with capacity `n`.
 #[inline]
 pub(crate) fn take<T: Float>(n: usize) -> Block<T> {
-    let mut a = match with(|p: &mut Pool<T>| p.take(n)).flatten() {
-        Some(a) => a,
-        None => Arc::new(Array {
-            shape: Shape::new(),
-            data: Vec::with_capacity(n),
-        }),
-    };
+    let mut a = pooled_or_new(n);
     unique(&mut a).data.clear();
     a
 }
@@ -144,13 +151,7 @@ pub(crate) fn take<T: Float>(n: usize) -> Block<T> {
 /// β = 0, and so need not clear the buffer first.
 #[inline]
 pub(crate) fn take_stale<T: Float>(n: usize) -> Block<T> {
-    let mut a = match with(|p: &mut Pool<T>| p.take(n)).flatten() {
-        Some(a) => a,
-        None => Arc::new(Array {
-            shape: Shape::new(),
-            data: Vec::with_capacity(n),
-        }),
-    };
+    let mut a = pooled_or_new(n);
     let data = &mut unique(&mut a).data;
     data.truncate(n);
     data.resize(n, T::ZERO);

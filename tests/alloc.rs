@@ -148,13 +148,19 @@ fn tensor_step(g: &mut Graph, x: &Tensor<f64>, w: &mut Tensor<f64>, b: &mut Tens
     loss.item()
 }
 
+/// The inputs x [8, 4] and the starting parameters W [4, 3] and b [3] of `tensor_step`.
+fn tensor_problem() -> (Tensor<f64>, Tensor<f64>, Tensor<f64>) {
+    let x = Tensor::from_vec((0..32).map(|i| i as f64 / 32.0).collect(), &[8, 4]).unwrap();
+    let w = Tensor::from_vec((0..12).map(|i| 0.1 * i as f64 - 0.5).collect(), &[4, 3]).unwrap();
+    let b = Tensor::from_vec(vec![0.1, -0.2, 0.3], &[3]).unwrap();
+    (x, w, b)
+}
+
 #[test]
 fn tensor_training_step_on_a_reused_graph_allocates_nothing() {
     // Every tensor buffer (values, gradients, backward scratch, the clones bound as leaves,
     // the copies `grad()` returns) comes from and goes back to the per-thread pool.
-    let x = Tensor::from_vec((0..32).map(|i| i as f64 / 32.0).collect(), &[8, 4]).unwrap();
-    let mut w = Tensor::from_vec((0..12).map(|i| 0.1 * i as f64 - 0.5).collect(), &[4, 3]).unwrap();
-    let mut b = Tensor::from_vec(vec![0.1, -0.2, 0.3], &[3]).unwrap();
+    let (x, mut w, mut b) = tensor_problem();
     let mut g = Graph::new();
     let first_loss = tensor_step(&mut g, &x, &mut w, &mut b);
     for _ in 0..3 {
@@ -174,9 +180,7 @@ fn tensor_training_step_on_a_reused_graph_allocates_nothing() {
 fn memory_stays_flat_over_1000_tensor_steps() {
     // The pool holds last step's buffers between steps and no more: the bytes this thread
     // holds do not move after warm-up.
-    let x = Tensor::from_vec((0..32).map(|i| i as f64 / 32.0).collect(), &[8, 4]).unwrap();
-    let mut w = Tensor::from_vec((0..12).map(|i| 0.1 * i as f64 - 0.5).collect(), &[4, 3]).unwrap();
-    let mut b = Tensor::from_vec(vec![0.1, -0.2, 0.3], &[3]).unwrap();
+    let (x, mut w, mut b) = tensor_problem();
     let mut g = Graph::new();
     for _ in 0..4 {
         tensor_step(&mut g, &x, &mut w, &mut b);

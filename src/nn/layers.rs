@@ -53,6 +53,21 @@ pub enum Init {
 }
 
 impl Init {
+    /// The usual choice for layers followed by `act`: He for the relu family (which zeroes
+    /// part of its input), Xavier for everything else.
+    ///
+    /// ```
+    /// use tapegrad::nn::{Activation, Init};
+    /// assert_eq!(Init::for_activation(Activation::Relu), Init::HeUniform);
+    /// assert_eq!(Init::for_activation(Activation::Tanh), Init::XavierUniform);
+    /// ```
+    pub fn for_activation(act: Activation) -> Self {
+        match act {
+            Activation::Relu | Activation::LeakyRelu(_) => Init::HeUniform,
+            _ => Init::XavierUniform,
+        }
+    }
+
     /// The bound a of U(−a, a) for a layer with these fan-in and fan-out.
     pub fn bound(self, fan_in: usize, fan_out: usize) -> f64 {
         match self {
