@@ -19,7 +19,6 @@ use crate::graph::{NONE, Node, NodeId, Tape};
 use crate::ops::{self, Op};
 use crate::shape::Shape;
 use crate::tensor::Tensor;
-use std::sync::Arc;
 
 /// An opaque handle to a value inside a backward rule.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
@@ -102,16 +101,11 @@ pub(crate) trait Chain<T: Float> {
             self.apply(Op::BroadcastTo, &[a], shape)
         }
     }
-    fn gather(&mut self, a: Self::H, axis: u32, index: Arc<Vec<usize>>) -> Self::H {
+    /// `index`: a position in the tape's table of index lists.
+    fn gather(&mut self, a: Self::H, axis: u32, index: u32) -> Self::H {
         self.apply(Op::Gather { axis, index }, &[a], &[])
     }
-    fn scatter(
-        &mut self,
-        a: Self::H,
-        axis: u32,
-        index: Arc<Vec<usize>>,
-        shape: &[usize],
-    ) -> Self::H {
+    fn scatter(&mut self, a: Self::H, axis: u32, index: u32, shape: &[usize]) -> Self::H {
         self.apply(Op::Scatter { axis, index }, &[a], shape)
     }
 }
@@ -122,6 +116,7 @@ pub(crate) struct Eager<'t, T: Float> {
     pub(crate) requires: &'t [bool],
     pub(crate) grads: &'t mut [Option<Tensor<T>>],
     pub(crate) scratch: &'t mut Vec<Option<Tensor<T>>>,
+    pub(crate) indices: &'t [Vec<usize>],
     pub(crate) id: usize,
 }
 
@@ -167,8 +162,8 @@ impl<T: Float> Chain<T> for Eager<'_, T> {
     }
     fn apply(&mut self, op: Op<T>, args: &[H], target: &[usize]) -> H {
         let value = match *args {
-            [a] => ops::forward(&op, &[self.get(a)], target),
-            [a, b] => ops::forward(&op, &[self.get(a), self.get(b)], target),
+            [a] => ops::forward(&op, &[self.get(a)], target, self.indices),
+            [a, b] => ops::forward(&op, &[self.get(a), self.get(b)], target, self.indices),
             _ => unreachable!("a primitive takes one or two inputs"),
         };
         self.scratch.push(Some(value));
@@ -340,7 +335,7 @@ impl<T: Float> Chain<T> for Scalar<'_, T> {
 fn scalar_kernel<T: Float>(op: &Op<T>, x: T, y: T, arity: usize, target: &[usize]) -> T {
     let (tx, ty) = (Tensor::scalar(x), Tensor::scalar(y));
     let ins: [&Tensor<T>; 2] = [&tx, &ty];
-    ops::forward(op, &ins[..arity], target).item()
+    ops::forward(op, &ins[..arity], target, &[]).item()
 }
 
 /// The recording interpreter: every op becomes a node on the tape.

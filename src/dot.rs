@@ -177,7 +177,7 @@ impl<T: Float> fmt::Display for Dot<'_, T> {
         let mut rule = self.locals.then(|| LocalRule::new(n));
         for c in (0..n).filter(|&c| keep[c] && !tape.nodes[c].args().is_empty()) {
             let locals = match rule.as_mut() {
-                Some(r) => r.derivatives(&tape.nodes, c),
+                Some(r) => r.derivatives(&tape, c),
                 None => tape.nodes[c]
                     .args()
                     .iter()

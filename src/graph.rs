@@ -78,6 +78,8 @@ pub(crate) struct Tape<T: Float> {
     /// (no hash, no resize), so a training loop that names its nodes pays almost nothing;
     /// looking a name up is a scan from the newest entry, done only by traces and exports.
     pub(crate) names: Vec<(NodeId, Name)>,
+    /// The index lists of gather and scatter nodes; their ops hold positions in it.
+    pub(crate) indices: Vec<Vec<usize>>,
     /// False on a [`Graph::inference`] tape: nodes keep their values and nothing else.
     pub(crate) records: bool,
 }
@@ -91,6 +93,7 @@ impl<T: Float> Default for Tape<T> {
             grads: Vec::new(),
             scratch: Vec::new(),
             names: Vec::new(),
+            indices: Vec::new(),
             records: true,
         }
     }
@@ -99,16 +102,14 @@ impl<T: Float> Default for Tape<T> {
 impl<T: Float> Tape<T> {
     /// Removes every node and keeps the memory.
     pub(crate) fn clear(&mut self) {
-        // Field by field: each drop is small enough to inline, where a whole node's drop is
-        // an out-of-line call per node.
-        for Node { op, value, .. } in self.nodes.drain(..) {
-            drop(value);
-            drop(op);
-        }
+        // An op is `Copy`, so dropping a node drops its value alone: one inline tag check
+        // for a scalar.
+        self.nodes.clear();
         self.requires.clear();
         self.grads.clear();
         self.scratch.clear();
         self.names.clear();
+        self.indices.clear();
     }
 
     fn new() -> Self {
@@ -120,6 +121,7 @@ impl<T: Float> Tape<T> {
             grads: Vec::new(),
             scratch: Vec::new(),
             names: Vec::new(),
+            indices: Vec::new(),
             records: true,
         }
     }
@@ -139,7 +141,7 @@ impl<T: Float> Tape<T> {
             too_many_nodes();
         }
         if !self.records {
-            return self.push_value(op, value);
+            return self.push_value(value);
         }
         self.nodes.push(Node { op, inputs, value });
         self.requires.push(requires);
@@ -149,8 +151,7 @@ impl<T: Float> Tape<T> {
     /// On an inference tape: keeps the value, drops the op and the inputs.
     #[cold]
     #[inline(never)]
-    fn push_value(&mut self, op: Op<T>, value: Tensor<T>) -> NodeId {
-        drop(op);
+    fn push_value(&mut self, value: Tensor<T>) -> NodeId {
         let id = self.nodes.len() as NodeId;
         self.nodes.push(Node {
             op: Op::Leaf,
@@ -168,12 +169,12 @@ impl<T: Float> Tape<T> {
         let (value, requires, inputs) = match *args {
             [a] => {
                 let x = &self.nodes[a as usize].value;
-                let value = ops::forward(&op, &[x], target);
+                let value = ops::forward(&op, &[x], target, &self.indices);
                 (value, self.requires_any(args), [a, NONE])
             }
             [a, b] => {
                 let (x, y) = (&self.nodes[a as usize].value, &self.nodes[b as usize].value);
-                let value = ops::forward(&op, &[x, y], target);
+                let value = ops::forward(&op, &[x, y], target, &self.indices);
                 (value, self.requires_any(args), [a, b])
             }
             _ => unreachable!("a primitive takes one or two inputs"),
@@ -381,7 +382,7 @@ impl<T: Float> Graph<T> {
             if !wants[id] || tape.nodes[id].args().is_empty() {
                 continue;
             }
-            let op = tape.nodes[id].op.clone();
+            let op = tape.nodes[id].op;
             let mut c = Recording {
                 tape: &mut tape,
                 gmap: &mut gmap,
@@ -403,6 +404,14 @@ impl<T: Float> Graph<T> {
                 Var { graph: self, id }
             })
             .collect()
+    }
+
+    /// Keeps an index list (of a gather or scatter node) in the tape's table; returns its
+    /// position there.
+    pub(crate) fn keep_index(&self, index: &[usize]) -> u32 {
+        let mut tape = self.tape.borrow_mut();
+        tape.indices.push(index.to_vec());
+        (tape.indices.len() - 1) as u32
     }
 
     #[track_caller]
@@ -630,6 +639,7 @@ fn tensor_step<T: Float>(tape: &mut Tape<T>, id: usize) {
         requires: &tape.requires,
         grads: &mut tape.grads,
         scratch: &mut tape.scratch,
+        indices: &tape.indices,
         id,
     };
     ops::backward(&tape.nodes[id].op, &mut c);

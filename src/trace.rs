@@ -39,7 +39,7 @@
 
 use crate::chain::Eager;
 use crate::float::Float;
-use crate::graph::{Node, Var};
+use crate::graph::{Tape, Var};
 use crate::ops;
 use crate::tensor::Tensor;
 use std::fmt;
@@ -248,7 +248,7 @@ fn local_edges<T: Float>(y: Var<'_, T>, x: Var<'_, T>) -> Edges {
     let mut rule = LocalRule::new(n);
     let mut locals = vec![Vec::new(); n];
     for c in (xi + 1..n).filter(|&c| relevant[c]) {
-        for (a, d) in rule.derivatives(&tape.nodes, c) {
+        for (a, d) in rule.derivatives(&tape, c) {
             if relevant[a] {
                 locals[c].push((a, d.unwrap_or(0.0)));
             }
@@ -279,7 +279,8 @@ impl<T: Float> LocalRule<T> {
     /// (input, ∂c/∂input) per distinct input of node `c < n`, in input order. An input used
     /// twice (x·x) appears once with the summed derivative. The derivative is `None` unless
     /// c and the input are both one element (otherwise it is a Jacobian, not a number).
-    pub(crate) fn derivatives(&mut self, nodes: &[Node<T>], c: usize) -> Vec<(usize, Option<f64>)> {
+    pub(crate) fn derivatives(&mut self, tape: &Tape<T>, c: usize) -> Vec<(usize, Option<f64>)> {
+        let nodes = &tape.nodes[..];
         let node = &nodes[c];
         let scalar = node.value.len() == 1;
         self.grads[c] = Some(Tensor::ones(node.value.shape()));
@@ -288,6 +289,7 @@ impl<T: Float> LocalRule<T> {
             requires: &self.all,
             grads: &mut self.grads,
             scratch: &mut self.scratch,
+            indices: &tape.indices,
             id: c,
         };
         ops::backward(&node.op, &mut eager);

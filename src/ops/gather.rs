@@ -8,7 +8,6 @@ use crate::float::Float;
 use crate::graph::Var;
 use crate::ops::Op;
 use crate::tensor::Tensor;
-use std::sync::Arc;
 
 impl<'g, T: Float> Var<'g, T> {
     /// One entry per row along `axis`: for a `[n, c]` value and `axis = 1`, `index` holds n
@@ -34,7 +33,7 @@ impl<'g, T: Float> Var<'g, T> {
         check_index("gather", &shape, axis, index);
         let op = Op::Gather {
             axis: axis as u32,
-            index: Arc::new(index.to_vec()),
+            index: self.graph.keep_index(index),
         };
         self.graph.push(op, &[self], &[])
     }
@@ -78,10 +77,10 @@ pub(crate) fn forward<T: Float>(x: &Tensor<T>, axis: usize, index: &[usize]) -> 
 }
 
 #[inline(always)]
-pub(crate) fn backward<T: Float>(c: &mut impl Chain<T>, axis: u32, index: &Arc<Vec<usize>>) {
+pub(crate) fn backward<T: Float>(c: &mut impl Chain<T>, axis: u32, index: u32) {
     let g = c.upstream();
     let shape = c.shape(c.input(0));
-    let gx = c.scatter(g, axis, index.clone(), &shape);
+    let gx = c.scatter(g, axis, index, &shape);
     c.send(0, gx);
 }
 

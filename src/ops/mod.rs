@@ -19,7 +19,6 @@ use crate::chain::Chain;
 use crate::float::Float;
 use crate::shape::{broadcast_shape, zip};
 use crate::tensor::Tensor;
-use std::sync::Arc;
 
 mod abs;
 mod add;
@@ -52,8 +51,11 @@ mod transpose;
 pub(crate) mod testing;
 
 /// A recorded operation. Payloads are the op's parameters; a target shape, where one is
-/// needed, is the shape of the node's own value and is not stored twice.
-#[derive(Clone, Debug)]
+/// needed, is the shape of the node's own value and is not stored twice. An index list
+/// (gather, scatter) lives in the tape's side table and the op holds its position there, so
+/// an `Op` is `Copy`: a node has nothing to drop but its value, and a scalar tape clears in
+/// one pass of tag checks.
+#[derive(Clone, Copy, Debug)]
 pub(crate) enum Op<T> {
     /// A leaf: a variable or a constant.
     Leaf,
@@ -83,13 +85,15 @@ pub(crate) enum Op<T> {
     BroadcastTo,
     Max(u32),
     Hardmax(u32),
+    /// `index` is a position in the tape's table of index lists.
     Gather {
         axis: u32,
-        index: Arc<Vec<usize>>,
+        index: u32,
     },
+    /// `index` is a position in the tape's table of index lists.
     Scatter {
         axis: u32,
-        index: Arc<Vec<usize>>,
+        index: u32,
     },
     Detach,
 }
@@ -157,11 +161,17 @@ pub(crate) fn scalar<T: Float>(op: &Op<T>, x: T, y: T) -> Option<T> {
     })
 }
 
-/// Computes `op` on input values. `target` is the output shape for the shape-changing ops.
-/// Rank-0 inputs of an elementwise op take the scalar fast path.
+/// Computes `op` on input values. `target` is the output shape for the shape-changing ops;
+/// `indices` is the tape's table of index lists (gather, scatter). Rank-0 inputs of an
+/// elementwise op take the scalar fast path.
 #[inline(always)]
 #[track_caller]
-pub(crate) fn forward<T: Float>(op: &Op<T>, x: &[&Tensor<T>], target: &[usize]) -> Tensor<T> {
+pub(crate) fn forward<T: Float>(
+    op: &Op<T>,
+    x: &[&Tensor<T>],
+    target: &[usize],
+    indices: &[Vec<usize>],
+) -> Tensor<T> {
     let fast = match x {
         [a] => a.as_scalar().map(|a| (a, T::ZERO)),
         [a, b] => a.as_scalar().zip(b.as_scalar()),
@@ -170,13 +180,18 @@ pub(crate) fn forward<T: Float>(op: &Op<T>, x: &[&Tensor<T>], target: &[usize]) 
     if let Some(y) = fast.and_then(|(a, b)| scalar(op, a, b)) {
         return Tensor::scalar(y);
     }
-    kernel(op, x, target)
+    kernel(op, x, target, indices)
 }
 
 /// The tensor kernels, one per primitive.
 #[inline(never)]
 #[track_caller]
-fn kernel<T: Float>(op: &Op<T>, x: &[&Tensor<T>], target: &[usize]) -> Tensor<T> {
+fn kernel<T: Float>(
+    op: &Op<T>,
+    x: &[&Tensor<T>],
+    target: &[usize],
+    indices: &[Vec<usize>],
+) -> Tensor<T> {
     match op {
         Op::Leaf => unreachable!("leaves are pushed with their value"),
         Op::Add => add::forward(x[0], x[1]),
@@ -202,8 +217,12 @@ fn kernel<T: Float>(op: &Op<T>, x: &[&Tensor<T>], target: &[usize]) -> Tensor<T>
         Op::BroadcastTo => broadcast_to::forward(x[0], target),
         Op::Max(axis) => max::forward(x[0], *axis as usize),
         Op::Hardmax(axis) => hardmax::forward(x[0], *axis as usize),
-        Op::Gather { axis, index } => gather::forward(x[0], *axis as usize, index),
-        Op::Scatter { axis, index } => scatter::forward(x[0], *axis as usize, index, target),
+        Op::Gather { axis, index } => {
+            gather::forward(x[0], *axis as usize, &indices[*index as usize])
+        }
+        Op::Scatter { axis, index } => {
+            scatter::forward(x[0], *axis as usize, &indices[*index as usize], target)
+        }
         Op::Detach => x[0].clone(),
     }
 }
@@ -240,8 +259,8 @@ pub(crate) fn rule<T: Float, C: Chain<T>>(op: &Op<T>, c: &mut C) {
         Op::SumTo => sum_to::backward(c),
         Op::BroadcastTo => broadcast_to::backward(c),
         Op::Max(axis) => max::backward(c, *axis as usize),
-        Op::Gather { axis, index } => gather::backward(c, *axis, index),
-        Op::Scatter { axis, index } => scatter::backward(c, *axis, index),
+        Op::Gather { axis, index } => gather::backward(c, *axis, *index),
+        Op::Scatter { axis, index } => scatter::backward(c, *axis, *index),
         // Piecewise constant, or a stop-gradient: nothing flows back.
         Op::Sign | Op::Step | Op::Hardmax(_) | Op::Detach => {}
     }

@@ -8,7 +8,6 @@ use crate::float::Float;
 use crate::graph::Var;
 use crate::ops::Op;
 use crate::tensor::Tensor;
-use std::sync::Arc;
 
 impl<'g, T: Float> Var<'g, T> {
     /// Spreads a value with length 1 along `axis` into a zero tensor of `shape`, entry r
@@ -28,7 +27,7 @@ impl<'g, T: Float> Var<'g, T> {
         check_index("scatter", shape, axis, index);
         let op = Op::Scatter {
             axis: axis as u32,
-            index: Arc::new(index.to_vec()),
+            index: self.graph.keep_index(index),
         };
         self.graph.push(op, &[self], shape)
     }
@@ -50,9 +49,9 @@ pub(crate) fn forward<T: Float>(
 }
 
 #[inline(always)]
-pub(crate) fn backward<T: Float>(c: &mut impl Chain<T>, axis: u32, index: &Arc<Vec<usize>>) {
+pub(crate) fn backward<T: Float>(c: &mut impl Chain<T>, axis: u32, index: u32) {
     let g = c.upstream();
-    let gx = c.gather(g, axis, index.clone());
+    let gx = c.gather(g, axis, index);
     c.send(0, gx);
 }
 
