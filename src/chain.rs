@@ -351,14 +351,14 @@ pub(crate) struct Recording<'t, T: Float> {
 
 impl<T: Float> Recording<'_, T> {
     fn target(&self, k: usize) -> usize {
-        self.tape.nodes[self.id].inputs[k] as usize
+        self.tape.slots[self.id].inputs[k] as usize
     }
 }
 
 impl<T: Float> Chain<T> for Recording<'_, T> {
     type H = H;
     fn input(&self, k: usize) -> H {
-        H(self.tape.nodes[self.id].inputs[k])
+        H(self.tape.slots[self.id].inputs[k])
     }
     fn output(&self) -> H {
         H(self.id as u32)
@@ -367,7 +367,7 @@ impl<T: Float> Chain<T> for Recording<'_, T> {
         H(self.up)
     }
     fn shape(&self, h: H) -> Shape {
-        Shape::from_slice(self.tape.nodes[h.0 as usize].value.shape())
+        Shape::from_slice(self.tape.slots[h.0 as usize].value.shape())
     }
     fn needs(&self, k: usize) -> bool {
         self.wants[self.target(k)]
@@ -377,7 +377,7 @@ impl<T: Float> Chain<T> for Recording<'_, T> {
         for (slot, h) in ids.iter_mut().zip(args) {
             *slot = h.0;
         }
-        H(self.tape.record(op, &ids[..args.len()], target))
+        H(self.tape.record(op, ids, target))
     }
     fn send(&mut self, k: usize, g: H) {
         let t = self.target(k);
@@ -386,7 +386,7 @@ impl<T: Float> Chain<T> for Recording<'_, T> {
         }
         self.gmap[t] = Some(match self.gmap[t] {
             None => g.0,
-            Some(prev) => self.tape.record(Op::Add, &[prev, g.0], &[]),
+            Some(prev) => self.tape.record(Op::Add, [prev, g.0], &[]),
         });
     }
 }

@@ -118,13 +118,13 @@ fn esc(s: &str) -> String {
 impl<T: Float> fmt::Display for Dot<'_, T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let tape = self.graph.tape.borrow();
-        let n = self.output.map_or(tape.nodes.len(), |y| y.id as usize + 1);
+        let n = self.output.map_or(tape.len, |y| y.id as usize + 1);
         let mut keep = vec![self.output.is_none(); n];
         if let Some(y) = self.output {
             keep[y.id as usize] = true;
             for i in (0..n).rev() {
                 if keep[i] {
-                    for &a in tape.nodes[i].args() {
+                    for &a in tape.slots[i].args() {
                         keep[a as usize] = true;
                     }
                 }
@@ -138,7 +138,7 @@ impl<T: Float> fmt::Display for Dot<'_, T> {
         )?;
         writeln!(f, "  edge [fontname=\"DejaVu Sans\", fontsize=10];")?;
         for i in (0..n).filter(|&i| keep[i]) {
-            let node = &tape.nodes[i];
+            let node = &tape.slots[i];
             let requires = tape.requires[i];
             let name = match tape.name_of(i as u32) {
                 Some(s) => s.to_string(),
@@ -175,21 +175,21 @@ impl<T: Float> fmt::Display for Dot<'_, T> {
             writeln!(f, "  n{i} [{attrs}];")?;
         }
         let mut rule = self.locals.then(|| LocalRule::new(n));
-        for c in (0..n).filter(|&c| keep[c] && !tape.nodes[c].args().is_empty()) {
+        for c in (0..n).filter(|&c| keep[c] && !tape.slots[c].args().is_empty()) {
             let locals = match rule.as_mut() {
                 Some(r) => r.derivatives(&tape, c),
-                None => tape.nodes[c]
+                None => tape.slots[c]
                     .args()
                     .iter()
                     .map(|&a| (a as usize, None))
                     .collect(),
             };
-            for (k, &a) in tape.nodes[c].args().iter().enumerate() {
+            for (k, &a) in tape.slots[c].args().iter().enumerate() {
                 let a = a as usize;
                 // An input used twice (x·x) gets two arrows; the first carries the summed derivative.
                 let d = locals.iter().find(|e| e.0 == a).and_then(|e| e.1);
                 match d {
-                    Some(d) if k == 0 || tape.nodes[c].args()[0] as usize != a => {
+                    Some(d) if k == 0 || tape.slots[c].args()[0] as usize != a => {
                         writeln!(f, "  n{a} -> n{c} [label=\"{}\"];", num(d))?
                     }
                     _ => writeln!(f, "  n{a} -> n{c};")?,

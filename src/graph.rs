@@ -66,7 +66,10 @@ impl Name {
 
 /// The storage behind a [`Graph`].
 pub(crate) struct Tape<T: Float> {
-    pub(crate) nodes: Vec<Node<T>>,
+    /// The nodes are `slots[..len]`. Slots past `len` are kept from earlier steps (holding
+    /// scalars, never arrays) and overwritten in place by the next pushes; see `push_node`.
+    pub(crate) slots: Vec<Node<T>>,
+    pub(crate) len: usize,
     /// Whether a gradient flows to the node: true for variables and everything computed from
     /// one, false for constants.
     pub(crate) requires: Vec<bool>,
@@ -88,7 +91,8 @@ impl<T: Float> Default for Tape<T> {
     /// An empty tape that has allocated nothing.
     fn default() -> Self {
         Tape {
-            nodes: Vec::new(),
+            slots: Vec::new(),
+            len: 0,
             requires: Vec::new(),
             grads: Vec::new(),
             scratch: Vec::new(),
@@ -102,9 +106,12 @@ impl<T: Float> Default for Tape<T> {
 impl<T: Float> Tape<T> {
     /// Removes every node and keeps the memory.
     pub(crate) fn clear(&mut self) {
-        // An op is `Copy`, so dropping a node drops its value alone: one inline tag check
-        // for a scalar.
-        self.nodes.clear();
+        // The slots stay for the next step; only array values are let go (back to the
+        // pool), so a scalar tape clears with one tag check per node.
+        for node in &mut self.slots[..self.len] {
+            node.value.release_array();
+        }
+        self.len = 0;
         self.requires.clear();
         self.grads.clear();
         self.scratch.clear();
@@ -116,7 +123,8 @@ impl<T: Float> Tape<T> {
         // Room for a small graph up front: a fresh tape per step (as a new user writes it)
         // then grows its node list once or not at all, instead of doubling from empty.
         Tape {
-            nodes: Vec::with_capacity(64),
+            slots: Vec::with_capacity(64),
+            len: 0,
             requires: Vec::with_capacity(64),
             grads: Vec::new(),
             scratch: Vec::new(),
@@ -124,6 +132,12 @@ impl<T: Float> Tape<T> {
             indices: Vec::new(),
             records: true,
         }
+    }
+
+    /// The nodes, in push order.
+    #[inline]
+    pub(crate) fn nodes(&self) -> &[Node<T>] {
+        &self.slots[..self.len]
     }
 
     /// Pushes a node whose value is already known.
@@ -136,56 +150,74 @@ impl<T: Float> Tape<T> {
         value: Tensor<T>,
         requires: bool,
     ) -> NodeId {
-        let id = self.nodes.len();
-        if id >= MAX_NODES {
-            too_many_nodes();
-        }
         if !self.records {
             return self.push_value(value);
         }
-        self.nodes.push(Node { op, inputs, value });
+        self.put(op, inputs, value, requires)
+    }
+
+    /// Writes a node into the next slot. The slot is overwritten field by field, in place:
+    /// `Vec::push` of a whole node would build it on the stack first (it must outlive the
+    /// growth call inside `push`) and copy it over in 16-byte pieces read back from 8-byte
+    /// writes, a store-forwarding stall on every op.
+    #[track_caller]
+    #[inline(always)]
+    fn put(&mut self, op: Op<T>, inputs: [NodeId; 2], value: Tensor<T>, requires: bool) -> NodeId {
+        let id = self.len;
+        if id >= MAX_NODES {
+            too_many_nodes();
+        }
+        if id == self.slots.len() {
+            self.grow();
+        }
+        let slot = &mut self.slots[id];
+        slot.op = op;
+        slot.inputs = inputs;
+        slot.value.overwrite_scalar(value);
         self.requires.push(requires);
+        self.len = id + 1;
         id as NodeId
+    }
+
+    /// One more slot, holding a scalar.
+    #[cold]
+    #[inline(never)]
+    fn grow(&mut self) {
+        self.slots.push(Node {
+            op: Op::Leaf,
+            inputs: [NONE; 2],
+            value: Tensor::scalar(T::ZERO),
+        });
     }
 
     /// On an inference tape: keeps the value, drops the op and the inputs.
     #[cold]
     #[inline(never)]
     fn push_value(&mut self, value: Tensor<T>) -> NodeId {
-        let id = self.nodes.len() as NodeId;
-        self.nodes.push(Node {
-            op: Op::Leaf,
-            inputs: [NONE; 2],
-            value,
-        });
-        self.requires.push(false);
-        id
+        self.put(Op::Leaf, [NONE; 2], value, false)
     }
 
-    /// Computes `op` on the values of `args` (one or two node ids) and pushes the result.
+    /// Computes `op` on the values of `inputs` (one or two node ids, the second `NONE` for a
+    /// unary op) and pushes the result.
     #[track_caller]
     #[inline(never)]
-    pub(crate) fn record(&mut self, op: Op<T>, args: &[NodeId], target: &[usize]) -> NodeId {
-        let (value, requires, inputs) = match *args {
-            [a] => {
-                let x = &self.nodes[a as usize].value;
-                let value = ops::forward(&op, &[x], target, &self.indices);
-                (value, self.requires_any(args), [a, NONE])
-            }
-            [a, b] => {
-                let (x, y) = (&self.nodes[a as usize].value, &self.nodes[b as usize].value);
-                let value = ops::forward(&op, &[x, y], target, &self.indices);
-                (value, self.requires_any(args), [a, b])
-            }
-            _ => unreachable!("a primitive takes one or two inputs"),
+    pub(crate) fn record(&mut self, op: Op<T>, inputs: [NodeId; 2], target: &[usize]) -> NodeId {
+        let [a, b] = inputs;
+        let x = &self.slots[a as usize].value;
+        let value = if b == NONE {
+            ops::forward(&op, &[x], target, &self.indices)
+        } else {
+            let y = &self.slots[b as usize].value;
+            ops::forward(&op, &[x, y], target, &self.indices)
         };
+        let requires = self.requires_any(inputs);
         self.push_node(op, inputs, value, requires)
     }
 
-    /// Whether a gradient flows to any of `args`, and so to a node computed from them.
+    /// Whether a gradient flows to any of `inputs`, and so to a node computed from them.
     #[inline(always)]
-    fn requires_any(&self, args: &[NodeId]) -> bool {
-        args.iter().any(|&i| self.requires[i as usize])
+    fn requires_any(&self, [a, b]: [NodeId; 2]) -> bool {
+        self.requires[a as usize] || (b != NONE && self.requires[b as usize])
     }
 
     /// The name given to node `id` with [`Var::named`], if any.
@@ -274,7 +306,7 @@ impl<T: Float> Graph<T> {
         self.leaf(t, false)
     }
 
-    #[inline]
+    #[inline(always)]
     fn leaf(&self, t: Tensor<T>, requires: bool) -> Var<'_, T> {
         let id = self
             .tape
@@ -312,7 +344,7 @@ impl<T: Float> Graph<T> {
 
     /// The number of nodes on the tape.
     pub fn len(&self) -> usize {
-        self.tape.borrow().nodes.len()
+        self.tape.borrow().len
     }
 
     /// Whether the tape has no nodes.
@@ -357,7 +389,7 @@ impl<T: Float> Graph<T> {
         if !tape.records {
             inference_panic("grad");
         }
-        let shape = tape.nodes[y.id as usize].value.shape().to_vec();
+        let shape = tape.slots[y.id as usize].value.shape().to_vec();
         if shape.iter().product::<usize>() != 1 {
             not_one_element("grad", &shape);
         }
@@ -371,7 +403,7 @@ impl<T: Float> Graph<T> {
         }
         for i in 0..n {
             if !wants[i] && tape.requires[i] {
-                wants[i] = tape.nodes[i].args().iter().any(|&a| wants[a as usize]);
+                wants[i] = tape.slots[i].args().iter().any(|&a| wants[a as usize]);
             }
         }
         let mut gmap: Vec<Option<NodeId>> = vec![None; n];
@@ -379,10 +411,10 @@ impl<T: Float> Graph<T> {
         gmap[n - 1] = Some(seed);
         for id in (0..n).rev() {
             let Some(up) = gmap[id] else { continue };
-            if !wants[id] || tape.nodes[id].args().is_empty() {
+            if !wants[id] || tape.slots[id].args().is_empty() {
                 continue;
             }
-            let op = tape.nodes[id].op;
+            let op = tape.slots[id].op;
             let mut c = Recording {
                 tape: &mut tape,
                 gmap: &mut gmap,
@@ -397,7 +429,7 @@ impl<T: Float> Graph<T> {
                 let id = match gmap.get(w.id as usize).copied().flatten() {
                     Some(id) => id,
                     None => {
-                        let zeros = Tensor::zeros(tape.nodes[w.id as usize].value.shape());
+                        let zeros = Tensor::zeros(tape.slots[w.id as usize].value.shape());
                         tape.push_node(Op::Leaf, [NONE; 2], zeros, false)
                     }
                 };
@@ -430,33 +462,38 @@ impl<T: Float> Graph<T> {
         args: &[Var<'g, T>],
         target: &[usize],
     ) -> Var<'g, T> {
-        let mut ids = [NONE; 2];
-        for (slot, a) in ids.iter_mut().zip(args) {
+        for a in args {
             if !std::ptr::eq(self, a.graph) {
-                mixed_graphs(op.name(), args);
+                // By value, so the fast path never writes `args` to memory.
+                let at = |k: usize| args.get(k).map(|v| (v.graph as *const Self as usize, v.id));
+                mixed_graphs(op.name(), [at(0), at(1)]);
             }
-            *slot = a.id;
         }
+        let ids = match *args {
+            [a] => [a.id, NONE],
+            [a, b] => [a.id, b.id],
+            _ => unreachable!("a primitive takes one or two inputs"),
+        };
         let mut tape = self.tape.borrow_mut();
         // The scalar fast path, taken before `op` goes anywhere: `op` is a constant at every
         // call site, so `ops::scalar` folds to the one kernel it names.
         let scalars = match *args {
-            [a] => tape.nodes[a.id as usize]
+            [a] => tape.slots[a.id as usize]
                 .value
                 .as_scalar()
                 .map(|x| (x, T::ZERO)),
             [a, b] => {
-                let x = tape.nodes[a.id as usize].value.as_scalar();
-                x.zip(tape.nodes[b.id as usize].value.as_scalar())
+                let x = tape.slots[a.id as usize].value.as_scalar();
+                x.zip(tape.slots[b.id as usize].value.as_scalar())
             }
             _ => None,
         };
         if let Some(v) = scalars.and_then(|(x, y)| ops::scalar(&op, x, y)) {
-            let requires = tape.requires_any(&ids[..args.len()]);
+            let requires = tape.requires_any(ids);
             let id = tape.push_node(op, ids, Tensor::scalar(v), requires);
             return Var { graph: self, id };
         }
-        let id = tape.record(op, &ids[..args.len()], target);
+        let id = tape.record(op, ids, target);
         Var { graph: self, id }
     }
 }
@@ -475,10 +512,11 @@ fn foreign_var(op: &str, id: NodeId) -> ! {
 
 #[cold]
 #[track_caller]
-fn mixed_graphs<T: Float>(op: &str, args: &[Var<'_, T>]) -> ! {
+fn mixed_graphs(op: &str, args: [Option<(usize, NodeId)>; 2]) -> ! {
     let list: Vec<String> = args
         .iter()
-        .map(|a| format!("node {} of graph {:p}", a.id, a.graph))
+        .flatten()
+        .map(|(graph, id)| format!("node {id} of graph {graph:#x}"))
         .collect();
     panic!(
         "{op}: inputs come from different graphs ({})",
@@ -518,7 +556,7 @@ impl<'g, T: Float> Var<'g, T> {
 
     /// A copy of the node's value.
     pub fn value(self) -> Tensor<T> {
-        self.graph.tape.borrow().nodes[self.id as usize]
+        self.graph.tape.borrow().slots[self.id as usize]
             .value
             .clone()
     }
@@ -529,14 +567,14 @@ impl<'g, T: Float> Var<'g, T> {
     /// When the value is not exactly one element.
     #[track_caller]
     pub fn item(self) -> T {
-        self.graph.tape.borrow().nodes[self.id as usize]
+        self.graph.tape.borrow().slots[self.id as usize]
             .value
             .item()
     }
 
     /// The shape of the node's value.
     pub fn shape(self) -> Vec<usize> {
-        self.graph.tape.borrow().nodes[self.id as usize]
+        self.graph.tape.borrow().slots[self.id as usize]
             .value
             .shape()
             .to_vec()
@@ -549,7 +587,7 @@ impl<'g, T: Float> Var<'g, T> {
         let tape = self.graph.tape.borrow();
         match tape.grads.get(self.id as usize) {
             Some(Some(g)) => g.clone(),
-            _ => Tensor::zeros(tape.nodes[self.id as usize].value.shape()),
+            _ => Tensor::zeros(tape.slots[self.id as usize].value.shape()),
         }
     }
 
@@ -586,7 +624,7 @@ impl<'g, T: Float> Var<'g, T> {
         let tape = self.graph.tape.borrow();
         match tape.name_of(self.id) {
             Some(n) => n.to_string(),
-            None => format!("{}#{}", tape.nodes[self.id as usize].op.name(), self.id),
+            None => format!("{}#{}", tape.slots[self.id as usize].op.name(), self.id),
         }
     }
 
@@ -602,7 +640,7 @@ impl<'g, T: Float> Var<'g, T> {
         let mut guard = self.graph.tape.borrow_mut();
         let tape = &mut *guard;
         let out = self.id as usize;
-        let value = &tape.nodes[out].value;
+        let value = &tape.slots[out].value;
         if !tape.records {
             inference_panic("backward");
         }
@@ -613,7 +651,7 @@ impl<'g, T: Float> Var<'g, T> {
         tape.grads.resize(out + 1, None);
         tape.grads[out] = Some(Tensor::ones(value.shape()));
         for id in (0..=out).rev() {
-            let node = &tape.nodes[id];
+            let node = &tape.slots[id];
             if node.inputs[0] == NONE {
                 continue; // a leaf
             }
@@ -621,7 +659,7 @@ impl<'g, T: Float> Var<'g, T> {
             if let Some(up) = up.as_scalar() {
                 // An input's id is below the node's own, so its gradient slot is below `id`.
                 let grads = &mut tape.grads[..id];
-                if Scalar::run(&tape.nodes, &tape.requires, grads, id, up) {
+                if Scalar::run(&tape.slots, &tape.requires, grads, id, up) {
                     continue;
                 }
             }
@@ -635,14 +673,14 @@ impl<'g, T: Float> Var<'g, T> {
 #[inline(never)]
 fn tensor_step<T: Float>(tape: &mut Tape<T>, id: usize) {
     let mut c = Eager {
-        nodes: &tape.nodes,
+        nodes: &tape.slots[..tape.len],
         requires: &tape.requires,
         grads: &mut tape.grads,
         scratch: &mut tape.scratch,
         indices: &tape.indices,
         id,
     };
-    ops::backward(&tape.nodes[id].op, &mut c);
+    ops::backward(&tape.slots[id].op, &mut c);
     c.scratch.clear();
 }
 
@@ -663,7 +701,7 @@ mod tests {
         let y = (x * 3.0).tanh().sum();
         assert_eq!(y.item(), 3f64.tanh() + 6f64.tanh());
         let tape = g.tape.borrow();
-        assert!(tape.nodes.iter().all(|n| n.args().is_empty()));
+        assert!(tape.nodes().iter().all(|n| n.args().is_empty()));
         assert!(tape.requires.iter().all(|&r| !r));
     }
 

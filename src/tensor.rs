@@ -33,13 +33,15 @@ use std::sync::Arc;
 /// new tensors take theirs.
 #[derive(PartialEq)]
 pub struct Tensor<T: Float> {
-    repr: Repr<T>,
-}
-
-#[derive(PartialEq)]
-enum Repr<T: Float> {
-    Scalar(T),
-    Array(Arc<Array<T>>),
+    /// The shape and data of any tensor but a scalar; `None` for a scalar.
+    block: Option<Arc<Array<T>>>,
+    /// A scalar's value; 0 when `block` holds the data.
+    ///
+    /// Two plain fields rather than an enum: the compiler keeps a pair of scalars in two
+    /// registers and moves it with two 8-byte writes, where an enum goes through memory in
+    /// 16-byte pieces (a store-forwarding stall each time a fresh scalar is stored on the
+    /// tape).
+    x: T,
 }
 
 impl<T: Float> Drop for Tensor<T> {
@@ -47,31 +49,58 @@ impl<T: Float> Drop for Tensor<T> {
     /// tape of scalar nodes stays a few instructions per node.
     #[inline(always)]
     fn drop(&mut self) {
-        if let Repr::Array(_) = self.repr {
+        if self.block.is_some() {
             self.release();
         }
     }
 }
 
 impl<T: Float> Tensor<T> {
-    /// Hands an array's block to the pool (or lets go of a shared one); leaves a scalar.
+    /// Hands an array's block to the pool (or lets go of a shared one); leaves the scalar 0.
     #[inline(never)]
     fn release(&mut self) {
-        if let Repr::Array(a) = std::mem::replace(&mut self.repr, Repr::Scalar(T::ZERO)) {
+        if let Some(a) = self.block.take() {
             pool::give(a);
         }
     }
+}
+
+impl<T: Float> Tensor<T> {
+    /// Lets go of an array (its block goes back to the pool), leaving the scalar 0; leaves a
+    /// scalar as it is.
+    #[inline(always)]
+    pub(crate) fn release_array(&mut self) {
+        if self.block.is_some() {
+            self.release();
+        }
+    }
+
+    /// Replaces a tensor that holds a scalar (a tape slot) by `value`: on that path a store
+    /// and nothing else; an array, should one be there, is dropped out of line.
+    #[inline(always)]
+    pub(crate) fn overwrite_scalar(&mut self, value: Self) {
+        let old = std::mem::replace(self, value);
+        if old.block.is_some() {
+            drop_cold(old);
+        } else {
+            std::mem::forget(old); // a scalar: nothing to drop
+        }
+    }
+}
+
+#[cold]
+#[inline(never)]
+fn drop_cold<T: Float>(t: Tensor<T>) {
+    drop(t);
 }
 
 impl<T: Float> Clone for Tensor<T> {
     /// Shares the data (copy-on-write): no copy until one side calls `data_mut`.
     #[inline]
     fn clone(&self) -> Self {
-        match &self.repr {
-            Repr::Scalar(x) => Self::scalar(*x),
-            Repr::Array(a) => Tensor {
-                repr: Repr::Array(Arc::clone(a)),
-            },
+        Tensor {
+            block: self.block.clone(),
+            x: self.x,
         }
     }
 }
@@ -112,9 +141,7 @@ impl<T: Float> Tensor<T> {
     /// A rank-0 tensor holding `x`. Stored inline: no allocation.
     #[inline]
     pub fn scalar(x: T) -> Self {
-        Tensor {
-            repr: Repr::Scalar(x),
-        }
+        Tensor { block: None, x }
     }
 
     /// A tensor of `shape` filled with `x`.
@@ -144,7 +171,8 @@ impl<T: Float> Tensor<T> {
             Self::scalar(data[0])
         } else {
             Tensor {
-                repr: Repr::Array(Arc::new(Array { shape, data })),
+                block: Some(Arc::new(Array { shape, data })),
+                x: T::ZERO,
             }
         }
     }
@@ -169,7 +197,8 @@ impl<T: Float> Tensor<T> {
         a.shape.clear();
         a.shape.extend_from_slice(shape);
         Tensor {
-            repr: Repr::Array(block),
+            block: Some(block),
+            x: T::ZERO,
         }
     }
 
@@ -207,7 +236,8 @@ impl<T: Float> Tensor<T> {
         a.shape.clear();
         a.shape.extend_from_slice(shape);
         Tensor {
-            repr: Repr::Array(block),
+            block: Some(block),
+            x: T::ZERO,
         }
     }
 
@@ -229,9 +259,9 @@ impl<T: Float> Tensor<T> {
     /// The shape: one length per axis, `[]` for a scalar.
     #[inline]
     pub fn shape(&self) -> &[usize] {
-        match &self.repr {
-            Repr::Scalar(_) => &[],
-            Repr::Array(a) => &a.shape,
+        match &self.block {
+            None => &[],
+            Some(a) => &a.shape,
         }
     }
 
@@ -239,18 +269,18 @@ impl<T: Float> Tensor<T> {
     /// behind every scalar fast path.
     #[inline]
     pub(crate) fn as_scalar(&self) -> Option<T> {
-        match self.repr {
-            Repr::Scalar(x) => Some(x),
-            Repr::Array(_) => None,
+        match self.block {
+            None => Some(self.x),
+            Some(_) => None,
         }
     }
 
     /// The elements in row-major order.
     #[inline]
     pub fn data(&self) -> &[T] {
-        match &self.repr {
-            Repr::Scalar(x) => std::slice::from_ref(x),
-            Repr::Array(a) => &a.data,
+        match &self.block {
+            None => std::slice::from_ref(&self.x),
+            Some(a) => &a.data,
         }
     }
 
@@ -258,12 +288,12 @@ impl<T: Float> Tensor<T> {
     /// is copied first (into a buffer from the pool), so the clone is not changed.
     #[inline]
     pub fn data_mut(&mut self) -> &mut [T] {
-        if matches!(&self.repr, Repr::Array(a) if Arc::strong_count(a) > 1) {
+        if matches!(&self.block, Some(a) if Arc::strong_count(a) > 1) {
             *self = self.deep_copy();
         }
-        match &mut self.repr {
-            Repr::Scalar(x) => std::slice::from_mut(x),
-            Repr::Array(a) => &mut pool::unique(a).data,
+        match &mut self.block {
+            None => std::slice::from_mut(&mut self.x),
+            Some(a) => &mut pool::unique(a).data,
         }
     }
 
@@ -271,9 +301,10 @@ impl<T: Float> Tensor<T> {
     /// accumulation: one compare and one add for a rank-0 tensor).
     #[inline(always)]
     pub(crate) fn add_to_first(&mut self, g: T) {
-        match &mut self.repr {
-            Repr::Scalar(x) => *x += g,
-            Repr::Array(_) => self.data_mut()[0] += g,
+        if self.block.is_none() {
+            self.x += g;
+        } else {
+            self.data_mut()[0] += g;
         }
     }
 
@@ -283,7 +314,7 @@ impl<T: Float> Tensor<T> {
     #[track_caller]
     pub(crate) fn update_with(&mut self, other: &[T], f: impl Fn(T, T) -> T) {
         assert_eq!(self.len(), other.len(), "update_with: lengths differ");
-        if matches!(&self.repr, Repr::Array(a) if Arc::strong_count(a) > 1) {
+        if matches!(&self.block, Some(a) if Arc::strong_count(a) > 1) {
             let data = self.data();
             *self = Self::overwrite(self.shape(), |o| {
                 for ((o, &x), &y) in o.iter_mut().zip(data).zip(other) {
@@ -326,18 +357,18 @@ impl<T: Float> Tensor<T> {
     /// When the tensor does not hold exactly one element; the message shows the shape.
     #[track_caller]
     pub fn item(&self) -> T {
-        match &self.repr {
-            Repr::Scalar(x) => *x,
-            Repr::Array(a) if a.data.len() == 1 => a.data[0],
-            Repr::Array(a) => item_panic(&a.shape),
+        match &self.block {
+            None => self.x,
+            Some(a) if a.data.len() == 1 => a.data[0],
+            Some(a) => item_panic(&a.shape),
         }
     }
 
     /// The elements, consuming the tensor.
     pub fn into_vec(mut self) -> Vec<T> {
-        match std::mem::replace(&mut self.repr, Repr::Scalar(T::ZERO)) {
-            Repr::Scalar(x) => vec![x],
-            Repr::Array(a) => match Arc::try_unwrap(a) {
+        match self.block.take() {
+            None => vec![self.x],
+            Some(a) => match Arc::try_unwrap(a) {
                 Ok(a) => a.data,
                 Err(shared) => shared.data.clone(),
             },
@@ -346,9 +377,9 @@ impl<T: Float> Tensor<T> {
 
     /// Applies `f` to every element.
     pub fn map(&self, f: impl Fn(T) -> T) -> Self {
-        match &self.repr {
-            Repr::Scalar(x) => Self::scalar(f(*x)),
-            Repr::Array(a) => Self::overwrite(&a.shape, |o| {
+        match &self.block {
+            None => Self::scalar(f(self.x)),
+            Some(a) => Self::overwrite(&a.shape, |o| {
                 for (o, &x) in o.iter_mut().zip(&a.data) {
                     *o = f(x);
                 }
@@ -361,7 +392,7 @@ impl<T: Float> Tensor<T> {
     #[track_caller]
     pub(crate) fn with_shape(mut self, shape: &[usize]) -> Self {
         debug_assert_eq!(shape.iter().product::<usize>(), self.len());
-        if let (Repr::Array(a), false) = (&mut self.repr, shape.is_empty()) {
+        if let (Some(a), false) = (&mut self.block, shape.is_empty()) {
             if let Some(a) = Arc::get_mut(a) {
                 a.shape.clear();
                 a.shape.extend_from_slice(shape);
@@ -405,9 +436,9 @@ impl<T: Float> From<T> for Tensor<T> {
 
 impl<T: Float> fmt::Debug for Tensor<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match &self.repr {
-            Repr::Scalar(x) => write!(f, "Tensor({x:?})"),
-            Repr::Array(a) => write!(f, "Tensor(shape={:?}, data={:?})", &a.shape[..], a.data),
+        match &self.block {
+            None => write!(f, "Tensor({:?})", self.x),
+            Some(a) => write!(f, "Tensor(shape={:?}, data={:?})", &a.shape[..], a.data),
         }
     }
 }
@@ -429,7 +460,7 @@ mod tests {
     #[test]
     fn scalar_is_two_words() {
         assert_eq!(std::mem::size_of::<Tensor<f64>>(), 16);
-        assert_eq!(std::mem::size_of::<Option<Tensor<f64>>>(), 16);
+        assert_eq!(std::mem::size_of::<Tensor<f32>>(), 16);
     }
 
     #[test]

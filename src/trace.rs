@@ -111,7 +111,7 @@ impl Trace {
         let tape = y.graph.tape.borrow();
         let name = |id: usize| match tape.name_of(id as u32) {
             Some(n) => n.to_string(),
-            None => format!("{}#{id}", tape.nodes[id].op.name()),
+            None => format!("{}#{id}", tape.slots[id].op.name()),
         };
         let (xi, yi) = (x.id as usize, y.id as usize);
         let kept: Vec<usize> = (xi..=yi)
@@ -222,25 +222,25 @@ fn local_edges<T: Float>(y: Var<'_, T>, x: Var<'_, T>) -> Edges {
         let mut from_x = vec![false; n];
         from_x[xi] = true;
         for i in xi + 1..n {
-            from_x[i] = tape.nodes[i].args().iter().any(|&a| from_x[a as usize]);
+            from_x[i] = tape.slots[i].args().iter().any(|&a| from_x[a as usize]);
         }
         let mut to_y = vec![false; n];
         to_y[yi] = true;
         for i in (xi..n).rev() {
             if to_y[i] {
                 relevant[i] = from_x[i];
-                for &a in tape.nodes[i].args() {
+                for &a in tape.slots[i].args() {
                     to_y[a as usize] = true;
                 }
             }
         }
     }
     for i in (0..n).filter(|&i| relevant[i]) {
-        let shape = tape.nodes[i].value.shape();
+        let shape = tape.slots[i].value.shape();
         if shape.iter().product::<usize>() != 1 {
             let name = match tape.name_of(i as u32) {
                 Some(n) => n.to_string(),
-                None => format!("{}#{i}", tape.nodes[i].op.name()),
+                None => format!("{}#{i}", tape.slots[i].op.name()),
             };
             not_scalar(&name, shape);
         }
@@ -280,7 +280,7 @@ impl<T: Float> LocalRule<T> {
     /// twice (x·x) appears once with the summed derivative. The derivative is `None` unless
     /// c and the input are both one element (otherwise it is a Jacobian, not a number).
     pub(crate) fn derivatives(&mut self, tape: &Tape<T>, c: usize) -> Vec<(usize, Option<f64>)> {
-        let nodes = &tape.nodes[..];
+        let nodes = tape.nodes();
         let node = &nodes[c];
         let scalar = node.value.len() == 1;
         self.grads[c] = Some(Tensor::ones(node.value.shape()));

@@ -315,7 +315,7 @@ pub(crate) fn split_at_axis(shape: &[usize], axis: usize) -> (usize, usize, usiz
 /// The shape of `v`'s value, held inline (no allocation, unlike [`Var::shape`]'s `Vec`), for
 /// the argument checks of the `Var` methods.
 pub(crate) fn shape_of<T: Float>(v: crate::graph::Var<'_, T>) -> crate::shape::Shape {
-    crate::shape::Shape::from_slice(v.graph.tape.borrow().nodes[v.id as usize].value.shape())
+    crate::shape::Shape::from_slice(v.graph.tape.borrow().slots[v.id as usize].value.shape())
 }
 
 /// `shape` with `axis` set to length 1.
