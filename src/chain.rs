@@ -211,10 +211,10 @@ fn accumulate<T: Float>(acc: &mut Tensor<T>, g: &Tensor<T>) {
 /// fast path of [`Var::backward`](crate::Var::backward). It runs the same rules as [`Eager`],
 /// but a handle is the number itself: no tensors, no shapes, no scratch arena, so once the
 /// rule is inlined its intermediate values live in registers.
-pub(crate) struct Scalar<'t, T: Float> {
+pub(crate) struct Scalar<'t, T: Float, S: Slot<T>> {
     inputs: [NodeId; 2],
     requires: &'t [bool],
-    grads: &'t mut [Option<Tensor<T>>],
+    grads: &'t mut [S],
     /// The input values, the output value and the upstream gradient.
     x: T,
     y: T,
@@ -222,14 +222,43 @@ pub(crate) struct Scalar<'t, T: Float> {
     up: T,
 }
 
-impl<T: Float> Scalar<'_, T> {
+/// A gradient slot the scalar interpreter adds into: a tensor slot of the general pass, or
+/// a plain number of the dense pass over an all-scalar tape. `None` reads as zero.
+pub(crate) trait Slot<T: Float> {
+    /// slot += g (the first gradient is stored as it is, so −0.0 keeps its sign).
+    fn add(&mut self, g: T);
+}
+
+impl<T: Float> Slot<T> for Option<Tensor<T>> {
+    #[inline(always)]
+    fn add(&mut self, g: T) {
+        match self {
+            Some(acc) => acc.add_to_first(g),
+            // The slot holds `None`: forgetting it drops nothing, and skips the out-of-line
+            // drop call an assignment would make.
+            slot => std::mem::forget(slot.replace(Tensor::scalar(g))),
+        }
+    }
+}
+
+impl<T: Float> Slot<T> for Option<T> {
+    #[inline(always)]
+    fn add(&mut self, g: T) {
+        *self = Some(match *self {
+            Some(acc) => acc + g,
+            None => g,
+        });
+    }
+}
+
+impl<T: Float, S: Slot<T>> Scalar<'_, T, S> {
     /// Runs node `id`'s backward rule on plain numbers when it and its inputs are rank 0, and
     /// says whether it did.
     #[inline(always)]
     pub(crate) fn run(
         nodes: &[Node<T>],
         requires: &[bool],
-        grads: &mut [Option<Tensor<T>>],
+        grads: &mut [S],
         id: usize,
         up: T,
     ) -> bool {
@@ -263,7 +292,7 @@ impl<T: Float> Scalar<'_, T> {
     }
 }
 
-impl<T: Float> Chain<T> for Scalar<'_, T> {
+impl<T: Float, S: Slot<T>> Chain<T> for Scalar<'_, T, S> {
     type H = T;
     #[inline(always)]
     fn input(&self, k: usize) -> T {
@@ -316,14 +345,8 @@ impl<T: Float> Chain<T> for Scalar<'_, T> {
     #[inline(always)]
     fn send(&mut self, k: usize, g: T) {
         let t = self.inputs[k] as usize;
-        if !self.requires[t] {
-            return;
-        }
-        match &mut self.grads[t] {
-            Some(acc) => acc.add_to_first(g),
-            // The slot holds `None`: forgetting it drops nothing, and skips the out-of-line
-            // drop call an assignment would make.
-            slot => std::mem::forget(slot.replace(Tensor::scalar(g))),
+        if self.requires[t] {
+            self.grads[t].add(g);
         }
     }
 }

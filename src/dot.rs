@@ -151,7 +151,7 @@ impl<T: Float> fmt::Display for Dot<'_, T> {
             } else {
                 write!(label, "\\nshape {:?}", v.shape())?;
             }
-            match tape.grads.get(i).and_then(Option::as_ref) {
+            match tape.grad_of(i) {
                 Some(g) if g.len() == 1 => write!(label, "\\ngrad {}", num(g.item().to_f64()))?,
                 Some(g) => {
                     let m = g.data().iter().fold(0.0f64, |m, x| m.max(x.to_f64().abs()));

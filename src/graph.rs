@@ -75,6 +75,12 @@ pub(crate) struct Tape<T: Float> {
     pub(crate) requires: Vec<bool>,
     /// The gradient of the last `backward` per node; `None` reads as zeros.
     pub(crate) grads: Vec<Option<Tensor<T>>>,
+    /// The gradients of the last `backward` when every value on the tape was a scalar (then
+    /// `grads` is empty): plain numbers, so that pass never touches a tensor. Read both
+    /// through [`Tape::grad_of`].
+    pub(crate) dense: Vec<Option<T>>,
+    /// How many nodes hold an array (anything but a rank-0 value); 0 selects the dense pass.
+    pub(crate) arrays: usize,
     /// Scratch values of the eager interpreter, reused from node to node and call to call.
     pub(crate) scratch: Vec<Option<Tensor<T>>>,
     /// Names given with [`Var::named`], in the order they were given. Naming is one push
@@ -95,6 +101,8 @@ impl<T: Float> Default for Tape<T> {
             len: 0,
             requires: Vec::new(),
             grads: Vec::new(),
+            dense: Vec::new(),
+            arrays: 0,
             scratch: Vec::new(),
             names: Vec::new(),
             indices: Vec::new(),
@@ -114,6 +122,8 @@ impl<T: Float> Tape<T> {
         self.len = 0;
         self.requires.clear();
         self.grads.clear();
+        self.dense.clear();
+        self.arrays = 0;
         self.scratch.clear();
         self.names.clear();
         self.indices.clear();
@@ -127,6 +137,8 @@ impl<T: Float> Tape<T> {
             len: 0,
             requires: Vec::with_capacity(64),
             grads: Vec::new(),
+            dense: Vec::new(),
+            arrays: 0,
             scratch: Vec::new(),
             names: Vec::new(),
             indices: Vec::new(),
@@ -170,6 +182,7 @@ impl<T: Float> Tape<T> {
         if id == self.slots.len() {
             self.grow();
         }
+        self.arrays += !value.is_scalar() as usize;
         let slot = &mut self.slots[id];
         slot.op = op;
         slot.inputs = inputs;
@@ -218,6 +231,14 @@ impl<T: Float> Tape<T> {
     #[inline(always)]
     fn requires_any(&self, [a, b]: [NodeId; 2]) -> bool {
         self.requires[a as usize] || (b != NONE && self.requires[b as usize])
+    }
+
+    /// The gradient of node `id` from the last `backward`; `None` reads as zeros.
+    pub(crate) fn grad_of(&self, id: usize) -> Option<Tensor<T>> {
+        match self.grads.get(id) {
+            Some(g) => g.clone(),
+            None => self.dense.get(id).copied().flatten().map(Tensor::scalar),
+        }
     }
 
     /// The name given to node `id` with [`Var::named`], if any.
@@ -585,9 +606,9 @@ impl<'g, T: Float> Var<'g, T> {
     #[inline]
     pub fn grad(self) -> Tensor<T> {
         let tape = self.graph.tape.borrow();
-        match tape.grads.get(self.id as usize) {
-            Some(Some(g)) => g.clone(),
-            _ => Tensor::zeros(tape.slots[self.id as usize].value.shape()),
+        match tape.grad_of(self.id as usize) {
+            Some(g) => g,
+            None => Tensor::zeros(tape.slots[self.id as usize].value.shape()),
         }
     }
 
@@ -648,6 +669,11 @@ impl<'g, T: Float> Var<'g, T> {
             not_one_element("backward", value.shape());
         }
         tape.grads.clear();
+        tape.dense.clear();
+        if tape.arrays == 0 {
+            dense_backward(tape, out);
+            return;
+        }
         tape.grads.resize(out + 1, None);
         tape.grads[out] = Some(Tensor::ones(value.shape()));
         for id in (0..=out).rev() {
@@ -665,6 +691,25 @@ impl<'g, T: Float> Var<'g, T> {
             }
             tensor_step(tape, id);
         }
+    }
+}
+
+/// [`Var::backward`] on a tape of scalars only: the gradients are plain numbers (`None` for
+/// a node the output does not reach), each rule runs on numbers in registers.
+#[inline(never)]
+fn dense_backward<T: Float>(tape: &mut Tape<T>, out: usize) {
+    let grads = &mut tape.dense;
+    grads.resize(out + 1, None);
+    grads[out] = Some(T::ONE);
+    for id in (0..=out).rev() {
+        let node = &tape.slots[id];
+        if node.inputs[0] == NONE {
+            continue; // a leaf
+        }
+        let Some(up) = grads[id] else { continue };
+        // An input's id is below the node's own, so its gradient slot is below `id`.
+        let ran = Scalar::run(&tape.slots, &tape.requires, &mut grads[..id], id, up);
+        debug_assert!(ran, "a tape with no arrays holds only scalars");
     }
 }
 

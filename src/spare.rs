@@ -23,7 +23,10 @@ thread_local! {
 /// Keeps `tape`'s buffers for the next graph on this thread, if it is small enough; leaves an
 /// empty tape behind.
 pub(crate) fn keep<T: Float>(tape: &mut Tape<T>) {
-    if tape.slots.capacity() > MAX_NODES || tape.grads.capacity() > MAX_NODES {
+    if tape.slots.capacity() > MAX_NODES
+        || tape.grads.capacity() > MAX_NODES
+        || tape.dense.capacity() > MAX_NODES
+    {
         return;
     }
     tape.clear();

@@ -265,6 +265,12 @@ impl<T: Float> Tensor<T> {
         }
     }
 
+    /// Whether this is a rank-0 tensor (stored inline).
+    #[inline(always)]
+    pub(crate) fn is_scalar(&self) -> bool {
+        self.block.is_none()
+    }
+
     /// The value of a rank-0 tensor (stored inline), `None` for any other rank: the test
     /// behind every scalar fast path.
     #[inline]
