@@ -213,7 +213,10 @@ fn accumulate<T: Float>(acc: &mut Tensor<T>, g: &Tensor<T>) {
 /// rule is inlined its intermediate values live in registers.
 pub(crate) struct Scalar<'t, T: Float, S: Slot<T>> {
     inputs: [NodeId; 2],
-    requires: &'t [bool],
+    /// The flags that keep gradients out of constants; `None` in the dense pass, which
+    /// writes constants' slots too (a flag check per send costs more than the flops it
+    /// saves) and hides them when read (`Tape::grad_of`).
+    requires: Option<&'t [bool]>,
     grads: &'t mut [S],
     /// The input values, the output value and the upstream gradient.
     x: T,
@@ -280,7 +283,7 @@ impl<T: Float, S: Slot<T>> Scalar<'_, T, S> {
         };
         let mut c = Scalar {
             inputs: node.inputs,
-            requires,
+            requires: Some(requires),
             grads,
             x,
             y,
@@ -289,6 +292,32 @@ impl<T: Float, S: Slot<T>> Scalar<'_, T, S> {
         };
         ops::rule(&node.op, &mut c);
         true
+    }
+}
+
+impl<'t, T: Float> Scalar<'t, T, Option<T>> {
+    /// Runs node `id`'s backward rule in the dense pass, where every value is a scalar: the
+    /// values are read without a check, and constants are not filtered out.
+    #[inline(always)]
+    pub(crate) fn run_dense(nodes: &[Node<T>], grads: &'t mut [Option<T>], id: usize, up: T) {
+        let node = &nodes[id];
+        let [a, b] = node.inputs;
+        let x = nodes[a as usize].value.inline_value();
+        let y = if b == NONE {
+            T::ZERO
+        } else {
+            nodes[b as usize].value.inline_value()
+        };
+        let mut c = Scalar {
+            inputs: node.inputs,
+            requires: None,
+            grads,
+            x,
+            y,
+            out: node.value.inline_value(),
+            up,
+        };
+        ops::rule(&node.op, &mut c);
     }
 }
 
@@ -345,7 +374,7 @@ impl<T: Float, S: Slot<T>> Chain<T> for Scalar<'_, T, S> {
     #[inline(always)]
     fn send(&mut self, k: usize, g: T) {
         let t = self.inputs[k] as usize;
-        if self.requires[t] {
+        if self.requires.is_none_or(|r| r[t]) {
             self.grads[t].add(g);
         }
     }

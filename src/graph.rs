@@ -115,9 +115,11 @@ impl<T: Float> Tape<T> {
     /// Removes every node and keeps the memory.
     pub(crate) fn clear(&mut self) {
         // The slots stay for the next step; only array values are let go (back to the
-        // pool), so a scalar tape clears with one tag check per node.
-        for node in &mut self.slots[..self.len] {
-            node.value.release_array();
+        // pool), and a tape of scalars has none to look for.
+        if self.arrays > 0 {
+            for node in &mut self.slots[..self.len] {
+                node.value.release_array();
+            }
         }
         self.len = 0;
         self.requires.clear();
@@ -237,6 +239,8 @@ impl<T: Float> Tape<T> {
     pub(crate) fn grad_of(&self, id: usize) -> Option<Tensor<T>> {
         match self.grads.get(id) {
             Some(g) => g.clone(),
+            // The dense pass writes constants' slots too; they read as zeros.
+            None if !self.requires[id] => None,
             None => self.dense.get(id).copied().flatten().map(Tensor::scalar),
         }
     }
@@ -695,7 +699,9 @@ impl<'g, T: Float> Var<'g, T> {
 }
 
 /// [`Var::backward`] on a tape of scalars only: the gradients are plain numbers (`None` for
-/// a node the output does not reach), each rule runs on numbers in registers.
+/// a node the output does not reach), each rule runs on numbers in registers. Constants'
+/// slots are written too (filtering them costs more than it saves); `Tape::grad_of`
+/// reads them as zeros.
 #[inline(never)]
 fn dense_backward<T: Float>(tape: &mut Tape<T>, out: usize) {
     let grads = &mut tape.dense;
@@ -708,8 +714,7 @@ fn dense_backward<T: Float>(tape: &mut Tape<T>, out: usize) {
         }
         let Some(up) = grads[id] else { continue };
         // An input's id is below the node's own, so its gradient slot is below `id`.
-        let ran = Scalar::run(&tape.slots, &tape.requires, &mut grads[..id], id, up);
-        debug_assert!(ran, "a tape with no arrays holds only scalars");
+        Scalar::run_dense(&tape.slots, &mut grads[..id], id, up);
     }
 }
 

@@ -265,6 +265,13 @@ impl<T: Float> Tensor<T> {
         }
     }
 
+    /// The number stored inline: a scalar's value, 0 for any other tensor. For code that
+    /// knows it holds a scalar (the dense backward pass), with no check.
+    #[inline(always)]
+    pub(crate) fn inline_value(&self) -> T {
+        self.x
+    }
+
     /// Whether this is a rank-0 tensor (stored inline).
     #[inline(always)]
     pub(crate) fn is_scalar(&self) -> bool {
