@@ -70,8 +70,11 @@ pub(crate) struct Tape<T: Float> {
     /// scalars, never arrays) and overwritten in place by the next pushes; see `push_node`.
     pub(crate) slots: Vec<Node<T>>,
     pub(crate) len: usize,
+    /// Pushes up to this length take the fast path: the number of slots on a recording
+    /// tape, 0 on an inference tape (whose every push takes the slow path).
+    pub(crate) room: usize,
     /// Whether a gradient flows to the node: true for variables and everything computed from
-    /// one, false for constants.
+    /// one, false for constants. One entry per slot, like `slots`.
     pub(crate) requires: Vec<bool>,
     /// The gradient of the last `backward` per node; `None` reads as zeros.
     pub(crate) grads: Vec<Option<Tensor<T>>>,
@@ -99,6 +102,7 @@ impl<T: Float> Default for Tape<T> {
         Tape {
             slots: Vec::new(),
             len: 0,
+            room: 0,
             requires: Vec::new(),
             grads: Vec::new(),
             dense: Vec::new(),
@@ -122,7 +126,6 @@ impl<T: Float> Tape<T> {
             }
         }
         self.len = 0;
-        self.requires.clear();
         self.grads.clear();
         self.dense.clear();
         self.arrays = 0;
@@ -137,6 +140,7 @@ impl<T: Float> Tape<T> {
         Tape {
             slots: Vec::with_capacity(64),
             len: 0,
+            room: 0,
             requires: Vec::with_capacity(64),
             grads: Vec::new(),
             dense: Vec::new(),
@@ -154,7 +158,10 @@ impl<T: Float> Tape<T> {
         &self.slots[..self.len]
     }
 
-    /// Pushes a node whose value is already known.
+    /// Pushes a node whose value is already known. The node goes into the next slot,
+    /// overwritten field by field in place: `Vec::push` of a whole node would build it on the
+    /// stack first (it must outlive the growth call inside `push`) and copy it over in 16-byte
+    /// pieces read back from 8-byte writes, a store-forwarding stall on every op.
     #[track_caller]
     #[inline(always)]
     pub(crate) fn push_node(
@@ -164,52 +171,74 @@ impl<T: Float> Tape<T> {
         value: Tensor<T>,
         requires: bool,
     ) -> NodeId {
-        if !self.records {
-            return self.push_value(value);
+        let id = self.len;
+        if id >= self.room {
+            return self.push_slow(op, inputs, value, requires);
         }
-        self.put(op, inputs, value, requires)
+        self.write(id, op, inputs, value, requires)
     }
 
-    /// Writes a node into the next slot. The slot is overwritten field by field, in place:
-    /// `Vec::push` of a whole node would build it on the stack first (it must outlive the
-    /// growth call inside `push`) and copy it over in 16-byte pieces read back from 8-byte
-    /// writes, a store-forwarding stall on every op.
-    #[track_caller]
     #[inline(always)]
-    fn put(&mut self, op: Op<T>, inputs: [NodeId; 2], value: Tensor<T>, requires: bool) -> NodeId {
-        let id = self.len;
-        if id >= MAX_NODES {
-            too_many_nodes();
-        }
-        if id == self.slots.len() {
-            self.grow();
-        }
+    fn write(
+        &mut self,
+        id: usize,
+        op: Op<T>,
+        inputs: [NodeId; 2],
+        value: Tensor<T>,
+        requires: bool,
+    ) -> NodeId {
         self.arrays += !value.is_scalar() as usize;
         let slot = &mut self.slots[id];
         slot.op = op;
         slot.inputs = inputs;
         slot.value.overwrite_scalar(value);
-        self.requires.push(requires);
+        self.requires[id] = requires;
         self.len = id + 1;
         id as NodeId
     }
 
-    /// One more slot, holding a scalar.
+    /// A push past `room`: the slots are used up (make more), the tape is full (panic), or
+    /// this is an inference tape (keep the value, drop the op and the inputs).
     #[cold]
     #[inline(never)]
-    fn grow(&mut self) {
-        self.slots.push(Node {
-            op: Op::Leaf,
-            inputs: [NONE; 2],
-            value: Tensor::scalar(T::ZERO),
-        });
+    #[track_caller]
+    fn push_slow(
+        &mut self,
+        op: Op<T>,
+        inputs: [NodeId; 2],
+        value: Tensor<T>,
+        requires: bool,
+    ) -> NodeId {
+        let id = self.len;
+        if id >= MAX_NODES {
+            too_many_nodes();
+        }
+        if id == self.slots.len() {
+            // Slots are added in chunks, each written just before the pushes that use it.
+            if self.slots.len() == self.slots.capacity() {
+                self.slots.reserve(1); // doubles
+            }
+            let n = (self.slots.capacity() - id).clamp(1, 1024);
+            let blank = || Node {
+                op: Op::Leaf,
+                inputs: [NONE; 2],
+                value: Tensor::scalar(T::ZERO),
+            };
+            self.slots.extend(std::iter::repeat_with(blank).take(n));
+            self.requires.resize(self.slots.len(), false);
+        }
+        self.room = if self.records { self.slots.len() } else { 0 };
+        if self.records {
+            self.write(id, op, inputs, value, requires)
+        } else {
+            self.write(id, Op::Leaf, [NONE; 2], value, false)
+        }
     }
 
-    /// On an inference tape: keeps the value, drops the op and the inputs.
-    #[cold]
-    #[inline(never)]
-    fn push_value(&mut self, value: Tensor<T>) -> NodeId {
-        self.put(Op::Leaf, [NONE; 2], value, false)
+    /// Makes this a recording tape (`true`) or an inference tape.
+    pub(crate) fn set_records(&mut self, records: bool) {
+        self.records = records;
+        self.room = 0; // the next push takes the slow path, which sets it
     }
 
     /// Computes `op` on the values of `inputs` (one or two node ids, the second `NONE` for a
@@ -292,8 +321,7 @@ impl<T: Float> Default for Graph<T> {
     /// An empty tape: the buffers of the last small graph dropped on this thread if there is
     /// one (see `spare.rs`), else fresh ones with room for 64 nodes.
     fn default() -> Self {
-        let mut tape = spare::take().unwrap_or_else(Tape::new);
-        tape.records = true;
+        let tape = spare::take().unwrap_or_else(Tape::new);
         Graph {
             tape: RefCell::new(tape),
         }
@@ -357,7 +385,7 @@ impl<T: Float> Graph<T> {
     /// [`Var::backward`] and [`Graph::grad`] panic on such a tape.
     pub fn inference() -> Self {
         let g = Self::default();
-        g.tape.borrow_mut().records = false;
+        g.tape.borrow_mut().set_records(false);
         g
     }
 
@@ -752,7 +780,7 @@ mod tests {
         assert_eq!(y.item(), 3f64.tanh() + 6f64.tanh());
         let tape = g.tape.borrow();
         assert!(tape.nodes().iter().all(|n| n.args().is_empty()));
-        assert!(tape.requires.iter().all(|&r| !r));
+        assert!(tape.requires[..tape.len].iter().all(|&r| !r));
     }
 
     #[test]
