@@ -70,8 +70,7 @@ pub(crate) struct Tape<T: Float> {
     /// scalars, never arrays) and overwritten in place by the next pushes; see `push_node`.
     pub(crate) slots: Vec<Node<T>>,
     pub(crate) len: usize,
-    /// Pushes up to this length take the fast path: the number of slots on a recording
-    /// tape, 0 on an inference tape (whose every push takes the slow path).
+    /// The number of slots: pushes up to it need no new memory.
     pub(crate) room: usize,
     /// Whether a gradient flows to the node: true for variables and everything computed from
     /// one, false for constants. One entry per slot, like `slots`.
@@ -158,10 +157,7 @@ impl<T: Float> Tape<T> {
         &self.slots[..self.len]
     }
 
-    /// Pushes a node whose value is already known. The node goes into the next slot,
-    /// overwritten field by field in place: `Vec::push` of a whole node would build it on the
-    /// stack first (it must outlive the growth call inside `push`) and copy it over in 16-byte
-    /// pieces read back from 8-byte writes, a store-forwarding stall on every op.
+    /// Pushes a node whose value is already known.
     #[track_caller]
     #[inline(always)]
     pub(crate) fn push_node(
@@ -171,74 +167,8 @@ impl<T: Float> Tape<T> {
         value: Tensor<T>,
         requires: bool,
     ) -> NodeId {
-        let id = self.len;
-        if id >= self.room {
-            return self.push_slow(op, inputs, value, requires);
-        }
-        self.write(id, op, inputs, value, requires)
-    }
-
-    #[inline(always)]
-    fn write(
-        &mut self,
-        id: usize,
-        op: Op<T>,
-        inputs: [NodeId; 2],
-        value: Tensor<T>,
-        requires: bool,
-    ) -> NodeId {
-        self.arrays += !value.is_scalar() as usize;
-        let slot = &mut self.slots[id];
-        slot.op = op;
-        slot.inputs = inputs;
-        slot.value.overwrite_scalar(value);
-        self.requires[id] = requires;
-        self.len = id + 1;
-        id as NodeId
-    }
-
-    /// A push past `room`: the slots are used up (make more), the tape is full (panic), or
-    /// this is an inference tape (keep the value, drop the op and the inputs).
-    #[cold]
-    #[inline(never)]
-    #[track_caller]
-    fn push_slow(
-        &mut self,
-        op: Op<T>,
-        inputs: [NodeId; 2],
-        value: Tensor<T>,
-        requires: bool,
-    ) -> NodeId {
-        let id = self.len;
-        if id >= MAX_NODES {
-            too_many_nodes();
-        }
-        if id == self.slots.len() {
-            // Slots are added in chunks, each written just before the pushes that use it.
-            if self.slots.len() == self.slots.capacity() {
-                self.slots.reserve(1); // doubles
-            }
-            let n = (self.slots.capacity() - id).clamp(1, 1024);
-            let blank = || Node {
-                op: Op::Leaf,
-                inputs: [NONE; 2],
-                value: Tensor::scalar(T::ZERO),
-            };
-            self.slots.extend(std::iter::repeat_with(blank).take(n));
-            self.requires.resize(self.slots.len(), false);
-        }
-        self.room = if self.records { self.slots.len() } else { 0 };
-        if self.records {
-            self.write(id, op, inputs, value, requires)
-        } else {
-            self.write(id, Op::Leaf, [NONE; 2], value, false)
-        }
-    }
-
-    /// Makes this a recording tape (`true`) or an inference tape.
-    pub(crate) fn set_records(&mut self, records: bool) {
-        self.records = records;
-        self.room = 0; // the next push takes the slow path, which sets it
+        let id = self.begin(op, inputs);
+        self.finish(id, value, requires)
     }
 
     /// Computes `op` on the values of `inputs` (one or two node ids, the second `NONE` for a
@@ -246,16 +176,93 @@ impl<T: Float> Tape<T> {
     #[track_caller]
     #[inline(never)]
     pub(crate) fn record(&mut self, op: Op<T>, inputs: [NodeId; 2], target: &[usize]) -> NodeId {
-        let [a, b] = inputs;
+        let id = self.begin(op, inputs);
+        let value = self.compute(id, target);
+        self.finish(id, value, self.requires_any(inputs))
+    }
+
+    /// Starts a node: writes its op and inputs into the next slot and returns its id. The
+    /// node is on the tape once [`finish`](Tape::finish) has written its value.
+    ///
+    /// A slot is overwritten field by field, in place, with nothing between the op's
+    /// construction and its store that takes the op as an argument. Otherwise the compiler
+    /// builds the op (and, through `Vec::push`, the whole node) on the stack, writes it
+    /// there in small pieces and copies it over in 16-byte ones: a store-forwarding stall on
+    /// every push, which cost more than everything else a scalar push does.
+    #[track_caller]
+    #[inline(always)]
+    pub(crate) fn begin(&mut self, op: Op<T>, inputs: [NodeId; 2]) -> usize {
+        let id = self.len;
+        if id >= self.room {
+            self.make_room();
+        }
+        let slot = &mut self.slots[id];
+        slot.op = op;
+        slot.inputs = inputs;
+        id
+    }
+
+    /// The value of the node begun at `id`: its op on its inputs' values, through the
+    /// tensor kernels. `target` is the output shape for the shape-changing ops.
+    #[track_caller]
+    #[inline(never)]
+    pub(crate) fn compute(&self, id: usize, target: &[usize]) -> Tensor<T> {
+        let Node { op, inputs, .. } = &self.slots[id];
+        let [a, b] = *inputs;
         let x = &self.slots[a as usize].value;
-        let value = if b == NONE {
-            ops::forward(&op, &[x], target, &self.indices)
+        if b == NONE {
+            ops::forward(op, &[x], target, &self.indices)
         } else {
             let y = &self.slots[b as usize].value;
-            ops::forward(&op, &[x, y], target, &self.indices)
+            ops::forward(op, &[x, y], target, &self.indices)
+        }
+    }
+
+    /// Completes the node begun at `id` with its value; it is now on the tape.
+    #[inline(always)]
+    pub(crate) fn finish(&mut self, id: usize, value: Tensor<T>, requires: bool) -> NodeId {
+        self.arrays += !value.is_scalar() as usize;
+        self.slots[id].value.overwrite_scalar(value);
+        self.requires[id] = requires;
+        self.len = id + 1;
+        if !self.records {
+            self.forget_history(id);
+        }
+        id as NodeId
+    }
+
+    /// On an inference tape: the node keeps its value and becomes a constant with no inputs.
+    #[cold]
+    #[inline(never)]
+    fn forget_history(&mut self, id: usize) {
+        let slot = &mut self.slots[id];
+        slot.op = Op::Leaf;
+        slot.inputs = [NONE; 2];
+        self.requires[id] = false;
+    }
+
+    /// More slots, added in chunks, each written just before the pushes that use it; or a
+    /// panic when the tape is full.
+    #[cold]
+    #[inline(never)]
+    #[track_caller]
+    fn make_room(&mut self) {
+        let id = self.len;
+        if id >= MAX_NODES {
+            too_many_nodes();
+        }
+        if self.slots.len() == self.slots.capacity() {
+            self.slots.reserve(1); // doubles
+        }
+        let n = (self.slots.capacity() - id).clamp(1, 1024);
+        let blank = || Node {
+            op: Op::Leaf,
+            inputs: [NONE; 2],
+            value: Tensor::scalar(T::ZERO),
         };
-        let requires = self.requires_any(inputs);
-        self.push_node(op, inputs, value, requires)
+        self.slots.extend(std::iter::repeat_with(blank).take(n));
+        self.requires.resize(self.slots.len(), false);
+        self.room = self.slots.len();
     }
 
     /// Whether a gradient flows to any of `inputs`, and so to a node computed from them.
@@ -385,7 +392,7 @@ impl<T: Float> Graph<T> {
     /// [`Var::backward`] and [`Graph::grad`] panic on such a tape.
     pub fn inference() -> Self {
         let g = Self::default();
-        g.tape.borrow_mut().set_records(false);
+        g.tape.borrow_mut().records = false;
         g
     }
 
@@ -541,12 +548,15 @@ impl<T: Float> Graph<T> {
             }
             _ => None,
         };
-        if let Some(v) = scalars.and_then(|(x, y)| ops::scalar(&op, x, y)) {
-            let requires = tape.requires_any(ids);
-            let id = tape.push_node(op, ids, Tensor::scalar(v), requires);
-            return Var { graph: self, id };
-        }
-        let id = tape.record(op, ids, target);
+        let id = tape.begin(op, ids);
+        let requires = tape.requires_any(ids);
+        let id = match scalars.and_then(|(x, y)| ops::scalar(&op, x, y)) {
+            Some(v) => tape.finish(id, Tensor::scalar(v), requires),
+            None => {
+                let value = tape.compute(id, target);
+                tape.finish(id, value, requires)
+            }
+        };
         Var { graph: self, id }
     }
 }

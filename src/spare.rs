@@ -30,7 +30,7 @@ pub(crate) fn keep<T: Float>(tape: &mut Tape<T>) {
         return;
     }
     tape.clear();
-    tape.set_records(true);
+    tape.records = true;
     let any: &mut dyn Any = tape;
     if let Some(t) = any.downcast_mut::<Tape<f64>>() {
         store(&F64, t);
