@@ -17,6 +17,7 @@ macro_rules! var_var {
         impl<'g, T: Float> $trait for Var<'g, T> {
             type Output = Var<'g, T>;
             #[track_caller]
+            #[inline]
             fn $method(self, rhs: Self) -> Self {
                 self.graph.push($op, &[self, rhs], &[])
             }
@@ -33,6 +34,7 @@ impl<'g, T: Float> Neg for Var<'g, T> {
     type Output = Var<'g, T>;
     /// −x, recorded as a scale by −1.
     #[track_caller]
+    #[inline]
     fn neg(self) -> Self {
         self.graph.push(Op::Scale(-T::ONE), &[self], &[])
     }
@@ -43,6 +45,7 @@ macro_rules! var_scalar {
         impl<'g> Add<$t> for Var<'g, $t> {
             type Output = Var<'g, $t>;
             #[track_caller]
+            #[inline]
             fn add(self, c: $t) -> Self {
                 self.graph.push(Op::Shift(c), &[self], &[])
             }
@@ -50,6 +53,7 @@ macro_rules! var_scalar {
         impl<'g> Add<Var<'g, $t>> for $t {
             type Output = Var<'g, $t>;
             #[track_caller]
+            #[inline]
             fn add(self, x: Var<'g, $t>) -> Var<'g, $t> {
                 x + self
             }
@@ -58,6 +62,7 @@ macro_rules! var_scalar {
             type Output = Var<'g, $t>;
             /// x − c, recorded as x + (−c), which IEEE rounds identically.
             #[track_caller]
+            #[inline]
             fn sub(self, c: $t) -> Self {
                 self.graph.push(Op::Shift(-c), &[self], &[])
             }
@@ -66,6 +71,7 @@ macro_rules! var_scalar {
             type Output = Var<'g, $t>;
             /// c − x, recorded as (−x) + c, which IEEE rounds identically.
             #[track_caller]
+            #[inline]
             fn sub(self, x: Var<'g, $t>) -> Var<'g, $t> {
                 -x + self
             }
@@ -73,6 +79,7 @@ macro_rules! var_scalar {
         impl<'g> Mul<$t> for Var<'g, $t> {
             type Output = Var<'g, $t>;
             #[track_caller]
+            #[inline]
             fn mul(self, c: $t) -> Self {
                 self.graph.push(Op::Scale(c), &[self], &[])
             }
@@ -80,6 +87,7 @@ macro_rules! var_scalar {
         impl<'g> Mul<Var<'g, $t>> for $t {
             type Output = Var<'g, $t>;
             #[track_caller]
+            #[inline]
             fn mul(self, x: Var<'g, $t>) -> Var<'g, $t> {
                 x * self
             }
@@ -87,6 +95,7 @@ macro_rules! var_scalar {
         impl<'g> Div<$t> for Var<'g, $t> {
             type Output = Var<'g, $t>;
             #[track_caller]
+            #[inline]
             fn div(self, c: $t) -> Self {
                 self / self.graph.constant(Tensor::scalar(c))
             }
@@ -94,6 +103,7 @@ macro_rules! var_scalar {
         impl<'g> Div<Var<'g, $t>> for $t {
             type Output = Var<'g, $t>;
             #[track_caller]
+            #[inline]
             fn div(self, x: Var<'g, $t>) -> Var<'g, $t> {
                 x.graph.constant(Tensor::scalar(self)) / x
             }

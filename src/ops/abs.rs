@@ -16,6 +16,7 @@ impl<'g, T: Float> Var<'g, T> {
     /// assert_eq!(x.grad().item(), -1.0);
     /// ```
     #[track_caller]
+    #[inline]
     pub fn abs(self) -> Self {
         self.graph.push(Op::Abs, &[self], &[])
     }

@@ -17,6 +17,7 @@ impl<'g, T: Float> Var<'g, T> {
     /// assert_eq!((y.item(), x.grad().item()), (1.0, 1.0));
     /// ```
     #[track_caller]
+    #[inline]
     pub fn exp(self) -> Self {
         self.graph.push(Op::Exp, &[self], &[])
     }

@@ -16,6 +16,7 @@ impl<'g, T: Float> Var<'g, T> {
     /// assert_eq!(x.grad().item(), 0.5);
     /// ```
     #[track_caller]
+    #[inline]
     pub fn ln(self) -> Self {
         self.graph.push(Op::Ln, &[self], &[])
     }

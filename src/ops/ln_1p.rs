@@ -16,6 +16,7 @@ impl<'g, T: Float> Var<'g, T> {
     /// assert_eq!(x.ln_1p().item(), 1e-20); // (1 + x).ln() would give 0
     /// ```
     #[track_caller]
+    #[inline]
     pub fn ln_1p(self) -> Self {
         self.graph.push(Op::Ln1p, &[self], &[])
     }

@@ -17,6 +17,7 @@ impl<'g, T: Float> Var<'g, T> {
     /// assert_eq!(x.grad().item(), 3.0); // 1.5·4^0.5
     /// ```
     #[track_caller]
+    #[inline]
     pub fn powf(self, p: T) -> Self {
         self.graph.push(Op::PowF(p), &[self], &[])
     }

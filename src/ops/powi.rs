@@ -17,6 +17,7 @@ impl<'g, T: Float> Var<'g, T> {
     /// assert_eq!(x.grad().item(), 6.0);
     /// ```
     #[track_caller]
+    #[inline]
     pub fn powi(self, n: i32) -> Self {
         self.graph.push(Op::PowI(n), &[self], &[])
     }

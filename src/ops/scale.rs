@@ -10,6 +10,7 @@ impl<'g, T: Float> Var<'g, T> {
     /// c·x for a constant c, as one node (what `c * x` records on a concrete tape; this
     /// form serves code generic over the float type). d/dx = c.
     #[track_caller]
+    #[inline]
     pub fn scale(self, c: T) -> Self {
         self.graph.push(Op::Scale(c), &[self], &[])
     }

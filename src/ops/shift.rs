@@ -11,6 +11,7 @@ impl<'g, T: Float> Var<'g, T> {
     /// x + c for a constant c, as one node (what `x + c` records on a concrete tape; this
     /// form serves code generic over the float type). d/dx = 1.
     #[track_caller]
+    #[inline]
     pub fn shift(self, c: T) -> Self {
         self.graph.push(Op::Shift(c), &[self], &[])
     }

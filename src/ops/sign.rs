@@ -18,6 +18,7 @@ impl<'g, T: Float> Var<'g, T> {
     /// assert_eq!((y.item(), x.grad().item()), (-1.0, 0.0));
     /// ```
     #[track_caller]
+    #[inline]
     pub fn sign(self) -> Self {
         self.graph.push(Op::Sign, &[self], &[])
     }

@@ -16,6 +16,7 @@ impl<'g, T: Float> Var<'g, T> {
     /// assert_eq!(x.grad().item(), 0.25);
     /// ```
     #[track_caller]
+    #[inline]
     pub fn sqrt(self) -> Self {
         self.graph.push(Op::Sqrt, &[self], &[])
     }

@@ -22,6 +22,7 @@ impl<'g, T: Float> Var<'g, T> {
     /// assert_eq!(x.grad().data(), &[0.0, 0.0, 0.0]);
     /// ```
     #[track_caller]
+    #[inline]
     pub fn step(self) -> Self {
         self.graph.push(Op::Step, &[self], &[])
     }
