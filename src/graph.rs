@@ -70,8 +70,6 @@ pub(crate) struct Tape<T: Float> {
     /// scalars, never arrays) and overwritten in place by the next pushes; see `push_node`.
     pub(crate) slots: Vec<Node<T>>,
     pub(crate) len: usize,
-    /// The number of slots: pushes up to it need no new memory.
-    pub(crate) room: usize,
     /// Whether a gradient flows to the node: true for variables and everything computed from
     /// one, false for constants. One entry per slot, like `slots`.
     pub(crate) requires: Vec<bool>,
@@ -101,7 +99,6 @@ impl<T: Float> Default for Tape<T> {
         Tape {
             slots: Vec::new(),
             len: 0,
-            room: 0,
             requires: Vec::new(),
             grads: Vec::new(),
             dense: Vec::new(),
@@ -139,7 +136,6 @@ impl<T: Float> Tape<T> {
         Tape {
             slots: Vec::with_capacity(64),
             len: 0,
-            room: 0,
             requires: Vec::with_capacity(64),
             grads: Vec::new(),
             dense: Vec::new(),
@@ -193,7 +189,8 @@ impl<T: Float> Tape<T> {
     #[inline(always)]
     pub(crate) fn begin(&mut self, op: Op<T>, inputs: [NodeId; 2]) -> usize {
         let id = self.len;
-        if id >= self.room {
+        // Both lengths in the test, so the indexing here and in `finish` needs no check.
+        if id >= self.slots.len() || id >= self.requires.len() {
             self.make_room();
         }
         let slot = &mut self.slots[id];
@@ -254,7 +251,10 @@ impl<T: Float> Tape<T> {
         if self.slots.len() == self.slots.capacity() {
             self.slots.reserve(1); // doubles
         }
-        let n = (self.slots.capacity() - id).clamp(1, 1024);
+        // Never past MAX_NODES, so a push there comes here and panics.
+        let n = (self.slots.capacity() - id)
+            .clamp(1, 1024)
+            .min(MAX_NODES - id);
         let blank = || Node {
             op: Op::Leaf,
             inputs: [NONE; 2],
@@ -262,7 +262,6 @@ impl<T: Float> Tape<T> {
         };
         self.slots.extend(std::iter::repeat_with(blank).take(n));
         self.requires.resize(self.slots.len(), false);
-        self.room = self.slots.len();
     }
 
     /// Whether a gradient flows to any of `inputs`, and so to a node computed from them.
