@@ -45,11 +45,10 @@ impl<T: Float> Node<T> {
     }
 }
 
-/// A node's name as the tape keeps it: a literal, a string given by the caller, or a name
-/// shared with a parameter table (cloning the `Arc` copies no string).
+/// A name that is not a literal: a string given by the caller, or a name shared with a
+/// parameter table (cloning the `Arc` copies no string).
 #[derive(Clone, Debug)]
 pub(crate) enum Name {
-    Static(&'static str),
     Owned(String),
     Shared(Arc<str>),
 }
@@ -57,7 +56,6 @@ pub(crate) enum Name {
 impl Name {
     fn as_str(&self) -> &str {
         match self {
-            Name::Static(n) => n,
             Name::Owned(n) => n,
             Name::Shared(n) => n,
         }
@@ -86,7 +84,15 @@ pub(crate) struct Tape<T: Float> {
     /// Names given with [`Var::named`], in the order they were given. Naming is one push
     /// (no hash, no resize), so a training loop that names its nodes pays almost nothing;
     /// looking a name up is a scan from the newest entry, done only by traces and exports.
-    pub(crate) names: Vec<(NodeId, Name)>,
+    ///
+    /// Literal names (the common case, `.named("w1")`) are kept as two plain lists, node ids
+    /// and strings, so naming writes two scalars and clearing drops nothing. (One list of
+    /// `(NodeId, enum)` pairs went through the stack on every push and stalled it.)
+    pub(crate) literal_ids: Vec<NodeId>,
+    pub(crate) literal_names: Vec<&'static str>,
+    /// Other names, each with the number of literal names given before it (to tell which of
+    /// two names of one node is the newer).
+    pub(crate) names: Vec<(NodeId, usize, Name)>,
     /// The index lists of gather and scatter nodes; their ops hold positions in it.
     pub(crate) indices: Vec<Vec<usize>>,
     /// False on a [`Graph::inference`] tape: nodes keep their values and nothing else.
@@ -104,6 +110,8 @@ impl<T: Float> Default for Tape<T> {
             dense: Vec::new(),
             arrays: 0,
             scratch: Vec::new(),
+            literal_ids: Vec::new(),
+            literal_names: Vec::new(),
             names: Vec::new(),
             indices: Vec::new(),
             records: true,
@@ -126,6 +134,8 @@ impl<T: Float> Tape<T> {
         self.dense.clear();
         self.arrays = 0;
         self.scratch.clear();
+        self.literal_ids.clear();
+        self.literal_names.clear();
         self.names.clear();
         self.indices.clear();
     }
@@ -141,6 +151,8 @@ impl<T: Float> Tape<T> {
             dense: Vec::new(),
             arrays: 0,
             scratch: Vec::new(),
+            literal_ids: Vec::new(),
+            literal_names: Vec::new(),
             names: Vec::new(),
             indices: Vec::new(),
             records: true,
@@ -280,13 +292,16 @@ impl<T: Float> Tape<T> {
         }
     }
 
-    /// The name given to node `id` with [`Var::named`], if any.
+    /// The name given to node `id` with [`Var::named`] (the newest, if it was named twice).
     pub(crate) fn name_of(&self, id: NodeId) -> Option<&str> {
-        self.names
-            .iter()
-            .rev()
-            .find(|(i, _)| *i == id)
-            .map(|(_, n)| n.as_str())
+        let literal = self.literal_ids.iter().rposition(|&i| i == id);
+        let other = self.names.iter().rev().find(|(i, _, _)| *i == id);
+        match (literal, other) {
+            (Some(k), Some((_, before, n))) if *before > k => Some(n.as_str()),
+            (Some(k), _) => Some(self.literal_names[k]),
+            (None, Some((_, _, n))) => Some(n.as_str()),
+            (None, None) => None,
+        }
     }
 }
 
@@ -658,10 +673,10 @@ impl<'g, T: Float> Var<'g, T> {
     /// allocating, so naming nodes costs nothing in a training loop.
     #[inline(always)]
     pub fn named(self, name: impl Into<Cow<'static, str>>) -> Self {
-        self.push_name(match name.into() {
-            Cow::Borrowed(n) => Name::Static(n),
-            Cow::Owned(n) => Name::Owned(n),
-        })
+        match name.into() {
+            Cow::Borrowed(n) => self.push_literal(n),
+            Cow::Owned(n) => self.push_name(Name::Owned(n)),
+        }
     }
 
     /// [`named`](Var::named) with a name shared with its owner (a parameter table): no copy.
@@ -671,12 +686,23 @@ impl<'g, T: Float> Var<'g, T> {
     }
 
     #[inline(always)]
-    fn push_name(self, name: Name) -> Self {
-        let names = &mut self.graph.tape.borrow_mut().names;
-        if names.capacity() == 0 {
-            names.reserve(32); // one allocation for a typical model's names, not five
+    fn push_literal(self, name: &'static str) -> Self {
+        let mut tape = self.graph.tape.borrow_mut();
+        if tape.literal_ids.capacity() == 0 {
+            // One allocation each for a typical model's names, not five.
+            tape.literal_ids.reserve(32);
+            tape.literal_names.reserve(32);
         }
-        names.push((self.id, name));
+        tape.literal_ids.push(self.id);
+        tape.literal_names.push(name);
+        self
+    }
+
+    #[inline(never)]
+    fn push_name(self, name: Name) -> Self {
+        let mut tape = self.graph.tape.borrow_mut();
+        let before = tape.literal_ids.len();
+        tape.names.push((self.id, before, name));
         self
     }
 
@@ -797,6 +823,21 @@ mod tests {
     fn backward_on_an_inference_graph_panics() {
         let g = Graph::<f64>::inference();
         g.scalar(2.0).powi(2).backward();
+    }
+
+    #[test]
+    fn the_newest_name_wins_whatever_its_kind() {
+        let g = Graph::<f64>::new();
+        let x = g.scalar(1.0).named("a");
+        assert_eq!(x.name(), "a");
+        x.named(String::from("b"));
+        assert_eq!(x.name(), "b");
+        x.named("c");
+        assert_eq!(x.name(), "c");
+        x.named_shared(&Arc::from("d"));
+        assert_eq!(x.name(), "d");
+        let y = g.scalar(2.0);
+        assert_eq!(y.name(), "leaf#1");
     }
 
     #[test]
