@@ -218,6 +218,9 @@ pub(crate) struct Scalar<'t, T: Float, S: Slot<T>> {
     /// saves) and hides them when read (`Tape::grad_of`).
     requires: Option<&'t [bool]>,
     grads: &'t mut [S],
+    /// In the dense pass, the tape, from which `input` reads a value only when the rule asks
+    /// for it (add, sub, scale, shift and tanh never do); `None` when `x` and `y` hold them.
+    lazy: Option<&'t [Node<T>]>,
     /// The input values, the output value and the upstream gradient.
     x: T,
     y: T,
@@ -284,6 +287,7 @@ impl<T: Float, S: Slot<T>> Scalar<'_, T, S> {
         let mut c = Scalar {
             inputs: node.inputs,
             requires: Some(requires),
+            lazy: None,
             grads,
             x,
             y,
@@ -299,21 +303,19 @@ impl<'t, T: Float> Scalar<'t, T, Option<T>> {
     /// Runs node `id`'s backward rule in the dense pass, where every value is a scalar: the
     /// values are read without a check, and constants are not filtered out.
     #[inline(always)]
-    pub(crate) fn run_dense(nodes: &[Node<T>], grads: &'t mut [Option<T>], id: usize, up: T) {
-        let node = &nodes[id];
-        let [a, b] = node.inputs;
-        let x = nodes[a as usize].value.inline_value();
-        let y = if b == NONE {
-            T::ZERO
-        } else {
-            nodes[b as usize].value.inline_value()
-        };
+    pub(crate) fn run_dense(
+        nodes: &'t [Node<T>],
+        node: &Node<T>,
+        grads: &'t mut [Option<T>],
+        up: T,
+    ) {
         let mut c = Scalar {
             inputs: node.inputs,
             requires: None,
             grads,
-            x,
-            y,
+            lazy: Some(nodes),
+            x: T::ZERO,
+            y: T::ZERO,
             out: node.value.inline_value(),
             up,
         };
@@ -325,7 +327,11 @@ impl<T: Float, S: Slot<T>> Chain<T> for Scalar<'_, T, S> {
     type H = T;
     #[inline(always)]
     fn input(&self, k: usize) -> T {
-        if k == 0 { self.x } else { self.y }
+        match self.lazy {
+            Some(nodes) => nodes[self.inputs[k] as usize].value.inline_value(),
+            None if k == 0 => self.x,
+            None => self.y,
+        }
     }
     #[inline(always)]
     fn output(&self) -> T {

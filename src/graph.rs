@@ -770,14 +770,14 @@ fn dense_backward<T: Float>(tape: &mut Tape<T>, out: usize) {
     let grads = &mut tape.dense;
     grads.resize(out + 1, None);
     grads[out] = Some(T::ONE);
-    for id in (0..=out).rev() {
-        let node = &tape.slots[id];
-        if node.inputs[0] == NONE {
-            continue; // a leaf
+    let nodes = &tape.slots[..=out];
+    for (id, node) in nodes.iter().enumerate().rev() {
+        // An input's id is below the node's own, so its gradient slot is in `lo`.
+        let (lo, hi) = grads.split_at_mut(id);
+        let Some(up) = hi[0] else { continue };
+        if node.inputs[0] != NONE {
+            Scalar::run_dense(nodes, node, lo, up);
         }
-        let Some(up) = grads[id] else { continue };
-        // An input's id is below the node's own, so its gradient slot is below `id`.
-        Scalar::run_dense(&tape.slots, &mut grads[..id], id, up);
     }
 }
 
