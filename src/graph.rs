@@ -188,8 +188,24 @@ impl<T: Float> Tape<T> {
         value: Tensor<T>,
         requires: bool,
     ) -> NodeId {
-        let id = self.begin(op, inputs);
-        self.finish(id, value, requires)
+        let id = self.len;
+        if id >= self.slots.len() || id >= self.requires.len() {
+            self.make_room();
+        }
+        // Both places are found before anything is written: a write through one could alias
+        // the lengths as far as the compiler knows, and each later index would check again.
+        let slot = &mut self.slots[id];
+        let flag = &mut self.requires[id];
+        self.arrays += !value.is_scalar() as usize;
+        slot.op = op;
+        slot.inputs = inputs;
+        slot.value.overwrite_scalar(value);
+        *flag = requires;
+        self.len = id + 1;
+        if !self.records {
+            self.forget_history(id);
+        }
+        id as NodeId
     }
 
     /// Computes `op` on the values of `inputs` (one or two node ids, the second `NONE` for a
@@ -575,11 +591,11 @@ impl<T: Float> Graph<T> {
             }
             _ => None,
         };
-        let id = tape.begin(op, ids);
         let requires = tape.requires_any(ids);
         let id = match scalars.and_then(|(x, y)| ops::scalar(&op, x, y)) {
-            Some(v) => tape.finish(id, Tensor::scalar(v), requires),
+            Some(v) => tape.push_node(op, ids, Tensor::scalar(v), requires),
             None => {
+                let id = tape.begin(op, ids);
                 let value = tape.compute(id, target);
                 tape.finish(id, value, requires)
             }
