@@ -800,7 +800,8 @@ fn dense_backward<T: Float>(tape: &mut Tape<T>, out: usize) {
     grads.resize(out + 1, None);
     grads[out] = Some(T::ONE);
     let nodes = &tape.slots[..=out];
-    for (id, node) in nodes.iter().enumerate().rev() {
+    for id in (0..=out).rev() {
+        let node = &nodes[id];
         // An input's id is below the node's own, so its gradient slot is in `lo`.
         let (lo, hi) = grads.split_at_mut(id);
         let Some(up) = hi[0] else { continue };
