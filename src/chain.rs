@@ -9,7 +9,9 @@
 //!   spot.
 //! - [`Scalar`], also behind `backward`, for a node whose value and inputs are rank 0: the
 //!   handle is the number itself, so the rule compiles to a few floating-point instructions
-//!   with no tensors, shapes or scratch space. `backward` tries it first on every node.
+//!   with no tensors, shapes or scratch space. On a tape of scalars only, `backward` runs it
+//!   on every node with plain numbers as gradients (the dense pass); on other tapes it tries
+//!   it first on every node and falls back to [`Eager`].
 //! - [`Recording`], behind [`Graph::grad`](crate::Graph::grad): a handle is a node, and every
 //!   op is pushed onto the tape. The gradients come out as nodes, so they can be
 //!   differentiated again, with no second set of rules.
