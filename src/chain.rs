@@ -115,7 +115,9 @@ pub(crate) trait Chain<T: Float> {
 /// The first-order interpreter: computes each op at once into a scratch arena.
 pub(crate) struct Eager<'t, T: Float> {
     pub(crate) nodes: &'t [Node<T>],
-    pub(crate) requires: &'t [bool],
+    /// Sends a gradient to every input, constants too (a trace's local derivatives); else
+    /// only to inputs that require one.
+    pub(crate) everything: bool,
     pub(crate) grads: &'t mut [Option<Tensor<T>>],
     pub(crate) scratch: &'t mut Vec<Option<Tensor<T>>>,
     pub(crate) indices: &'t [Vec<usize>],
@@ -141,14 +143,14 @@ impl<T: Float> Eager<'_, T> {
     }
 
     fn target(&self, k: usize) -> usize {
-        self.nodes[self.id].inputs[k] as usize
+        self.nodes[self.id].input(k) as usize
     }
 }
 
 impl<T: Float> Chain<T> for Eager<'_, T> {
     type H = H;
     fn input(&self, k: usize) -> H {
-        H(self.nodes[self.id].inputs[k])
+        H(self.nodes[self.id].input(k))
     }
     fn output(&self) -> H {
         H(self.id as u32)
@@ -160,7 +162,7 @@ impl<T: Float> Chain<T> for Eager<'_, T> {
         Shape::from_slice(self.get(h).shape())
     }
     fn needs(&self, k: usize) -> bool {
-        self.requires[self.target(k)]
+        self.everything || self.nodes[self.target(k)].requires()
     }
     fn apply(&mut self, op: Op<T>, args: &[H], target: &[usize]) -> H {
         let value = match *args {
@@ -173,7 +175,7 @@ impl<T: Float> Chain<T> for Eager<'_, T> {
     }
     fn send(&mut self, k: usize, g: H) {
         let t = self.target(k);
-        if !self.requires[t] {
+        if !self.needs(k) {
             return;
         }
         let owned = if g.0 != UPSTREAM && g.0 & SCRATCH != 0 {
@@ -215,14 +217,13 @@ fn accumulate<T: Float>(acc: &mut Tensor<T>, g: &Tensor<T>) {
 /// rule is inlined its intermediate values live in registers.
 pub(crate) struct Scalar<'t, T: Float, S: Slot<T>> {
     inputs: [NodeId; 2],
-    /// The flags that keep gradients out of constants; `None` in the dense pass, which
-    /// writes constants' slots too (a flag check per send costs more than the flops it
-    /// saves) and hides them when read (`Tape::grad_of`).
-    requires: Option<&'t [bool]>,
+    nodes: &'t [Node<T>],
+    /// The dense pass: input values are read from `nodes` only when the rule asks for them
+    /// (add, sub, scale, shift and tanh never do), and constants' slots are written too (a
+    /// flag check per send costs more than the flops it saves; `Tape::grad_of` hides them).
+    /// Otherwise `x` and `y` hold the input values and constants get nothing.
+    dense: bool,
     grads: &'t mut [S],
-    /// In the dense pass, the tape, from which `input` reads a value only when the rule asks
-    /// for it (add, sub, scale, shift and tanh never do); `None` when `x` and `y` hold them.
-    lazy: Option<&'t [Node<T>]>,
     /// The input values, the output value and the upstream gradient.
     x: T,
     y: T,
@@ -259,22 +260,16 @@ impl<T: Float> Slot<T> for Option<T> {
     }
 }
 
-impl<T: Float, S: Slot<T>> Scalar<'_, T, S> {
+impl<'t, T: Float, S: Slot<T>> Scalar<'t, T, S> {
     /// Runs node `id`'s backward rule on plain numbers when it and its inputs are rank 0, and
     /// says whether it did.
     #[inline(always)]
-    pub(crate) fn run(
-        nodes: &[Node<T>],
-        requires: &[bool],
-        grads: &mut [S],
-        id: usize,
-        up: T,
-    ) -> bool {
+    pub(crate) fn run(nodes: &'t [Node<T>], grads: &'t mut [S], id: usize, up: T) -> bool {
         let node = &nodes[id];
         let Some(out) = node.value.as_scalar() else {
             return false;
         };
-        let [a, b] = node.inputs;
+        let [a, b] = node.inputs();
         let Some(x) = nodes[a as usize].value.as_scalar() else {
             return false;
         };
@@ -287,9 +282,9 @@ impl<T: Float, S: Slot<T>> Scalar<'_, T, S> {
             }
         };
         let mut c = Scalar {
-            inputs: node.inputs,
-            requires: Some(requires),
-            lazy: None,
+            inputs: [a, b],
+            nodes,
+            dense: false,
             grads,
             x,
             y,
@@ -312,10 +307,10 @@ impl<'t, T: Float> Scalar<'t, T, Option<T>> {
         up: T,
     ) {
         let mut c = Scalar {
-            inputs: node.inputs,
-            requires: None,
+            inputs: node.inputs(),
+            nodes,
+            dense: true,
             grads,
-            lazy: Some(nodes),
             x: T::ZERO,
             y: T::ZERO,
             out: node.value.inline_value(),
@@ -329,10 +324,12 @@ impl<T: Float, S: Slot<T>> Chain<T> for Scalar<'_, T, S> {
     type H = T;
     #[inline(always)]
     fn input(&self, k: usize) -> T {
-        match self.lazy {
-            Some(nodes) => nodes[self.inputs[k] as usize].value.inline_value(),
-            None if k == 0 => self.x,
-            None => self.y,
+        if self.dense {
+            self.nodes[self.inputs[k] as usize].value.inline_value()
+        } else if k == 0 {
+            self.x
+        } else {
+            self.y
         }
     }
     #[inline(always)]
@@ -382,7 +379,7 @@ impl<T: Float, S: Slot<T>> Chain<T> for Scalar<'_, T, S> {
     #[inline(always)]
     fn send(&mut self, k: usize, g: T) {
         let t = self.inputs[k] as usize;
-        if self.requires.is_none_or(|r| r[t]) {
+        if self.dense || self.nodes[t].requires() {
             self.grads[t].add(g);
         }
     }
@@ -411,14 +408,14 @@ pub(crate) struct Recording<'t, T: Float> {
 
 impl<T: Float> Recording<'_, T> {
     fn target(&self, k: usize) -> usize {
-        self.tape.slots[self.id].inputs[k] as usize
+        self.tape.slots[self.id].input(k) as usize
     }
 }
 
 impl<T: Float> Chain<T> for Recording<'_, T> {
     type H = H;
     fn input(&self, k: usize) -> H {
-        H(self.tape.slots[self.id].inputs[k])
+        H(self.tape.slots[self.id].input(k))
     }
     fn output(&self) -> H {
         H(self.id as u32)

@@ -124,7 +124,7 @@ impl<T: Float> fmt::Display for Dot<'_, T> {
             keep[y.id as usize] = true;
             for i in (0..n).rev() {
                 if keep[i] {
-                    for &a in tape.slots[i].args() {
+                    for &a in tape.slots[i].args().iter() {
                         keep[a as usize] = true;
                     }
                 }
@@ -139,7 +139,7 @@ impl<T: Float> fmt::Display for Dot<'_, T> {
         writeln!(f, "  edge [fontname=\"DejaVu Sans\", fontsize=10];")?;
         for i in (0..n).filter(|&i| keep[i]) {
             let node = &tape.slots[i];
-            let requires = tape.requires[i];
+            let requires = tape.slots[i].requires();
             let name = match tape.name_of(i as u32) {
                 Some(s) => s.to_string(),
                 None => format!("{}#{i}", node.op.name()),

@@ -37,24 +37,71 @@ use std::sync::Arc;
 pub(crate) type NodeId = u32;
 
 /// Marks an unused input slot.
-pub(crate) const NONE: NodeId = NodeId::MAX;
+pub(crate) const NONE: NodeId = 0x7FFF_FFFF;
 
-/// The most nodes one tape holds (node ids keep their top bit free for the eager
-/// interpreter's scratch handles).
-const MAX_NODES: usize = 1 << 31;
+/// The top bit of a node's second input word: whether a gradient flows to the node.
+const REQUIRES: NodeId = 1 << 31;
+
+/// The most nodes one tape holds: ids stay below `NONE`, so their top bit is free (for the
+/// `requires` flag on the tape, and for the eager interpreter's scratch handles).
+const MAX_NODES: usize = NONE as usize;
 
 /// One recorded operation.
 pub(crate) struct Node<T: Float> {
     pub(crate) op: Op<T>,
-    pub(crate) inputs: [NodeId; 2],
+    /// The ids of the inputs, `NONE` where unused; the second word also carries the node's
+    /// own `requires` flag in its top bit. Kept in the node, the flag is read from the same
+    /// place as the value, with one bound check, and written with the inputs; a list of its
+    /// own cost a second check per input on every push, for no memory saved (the node has
+    /// no padding to hide a `bool` in).
+    inputs: [NodeId; 2],
     pub(crate) value: Tensor<T>,
 }
 
 impl<T: Float> Node<T> {
+    /// The id of input `k` (`NONE` if unused).
+    #[inline(always)]
+    pub(crate) fn input(&self, k: usize) -> NodeId {
+        self.inputs[k] & !REQUIRES
+    }
+
+    /// Both input ids (`NONE` where unused).
+    #[inline(always)]
+    pub(crate) fn inputs(&self) -> [NodeId; 2] {
+        [self.input(0), self.input(1)]
+    }
+
+    /// Whether a gradient flows to the node: true for variables and everything computed from
+    /// one, false for constants.
+    #[inline(always)]
+    pub(crate) fn requires(&self) -> bool {
+        self.inputs[1] & REQUIRES != 0
+    }
+
+    /// Whether the node is a leaf (a variable or a constant).
+    #[inline(always)]
+    pub(crate) fn is_leaf(&self) -> bool {
+        self.inputs[0] == NONE
+    }
+
     /// The ids of the inputs actually used.
-    pub(crate) fn args(&self) -> &[NodeId] {
-        let n = self.inputs.iter().take_while(|&&i| i != NONE).count();
-        &self.inputs[..n]
+    pub(crate) fn args(&self) -> Args {
+        let ids = self.inputs();
+        let n = ids.iter().take_while(|&&i| i != NONE).count();
+        Args { ids, n }
+    }
+}
+
+/// A node's input ids, as a slice (see [`Node::args`]).
+pub(crate) struct Args {
+    ids: [NodeId; 2],
+    n: usize,
+}
+
+impl std::ops::Deref for Args {
+    type Target = [NodeId];
+    fn deref(&self) -> &[NodeId] {
+        &self.ids[..self.n]
     }
 }
 
@@ -81,9 +128,6 @@ pub(crate) struct Tape<T: Float> {
     /// scalars, never arrays) and overwritten in place by the next pushes; see `push_node`.
     pub(crate) slots: Vec<Node<T>>,
     pub(crate) len: usize,
-    /// Whether a gradient flows to the node: true for variables and everything computed from
-    /// one, false for constants. One entry per slot, like `slots`.
-    pub(crate) requires: Vec<bool>,
     /// The gradient of the last `backward` per node; `None` reads as zeros.
     pub(crate) grads: Vec<Option<Tensor<T>>>,
     /// The gradients of the last `backward` when every value on the tape was a scalar (then
@@ -118,7 +162,6 @@ impl<T: Float> Default for Tape<T> {
         Tape {
             slots: Vec::new(),
             len: 0,
-            requires: Vec::new(),
             grads: Vec::new(),
             dense: Vec::new(),
             arrays: 0,
@@ -159,7 +202,6 @@ impl<T: Float> Tape<T> {
         Tape {
             slots: Vec::with_capacity(64),
             len: 0,
-            requires: Vec::with_capacity(64),
             grads: Vec::new(),
             dense: Vec::new(),
             arrays: 0,
@@ -189,18 +231,14 @@ impl<T: Float> Tape<T> {
         requires: bool,
     ) -> NodeId {
         let id = self.len;
-        if id >= self.slots.len() || id >= self.requires.len() {
+        if id >= self.slots.len() {
             self.make_room();
         }
-        // Both places are found before anything is written: a write through one could alias
-        // the lengths as far as the compiler knows, and each later index would check again.
         let slot = &mut self.slots[id];
-        let flag = &mut self.requires[id];
         self.arrays += !value.is_scalar() as usize;
         slot.op = op;
-        slot.inputs = inputs;
+        slot.inputs = [inputs[0], inputs[1] | flag(requires)];
         slot.value.overwrite_scalar(value);
-        *flag = requires;
         self.len = id + 1;
         if !self.records {
             self.forget_history(id);
@@ -230,8 +268,7 @@ impl<T: Float> Tape<T> {
     #[inline(always)]
     pub(crate) fn begin(&mut self, op: Op<T>, inputs: [NodeId; 2]) -> usize {
         let id = self.len;
-        // Both lengths in the test, so the indexing here and in `finish` needs no check.
-        if id >= self.slots.len() || id >= self.requires.len() {
+        if id >= self.slots.len() {
             self.make_room();
         }
         let slot = &mut self.slots[id];
@@ -245,8 +282,8 @@ impl<T: Float> Tape<T> {
     #[track_caller]
     #[inline(never)]
     pub(crate) fn compute(&self, id: usize, target: &[usize]) -> Tensor<T> {
-        let Node { op, inputs, .. } = &self.slots[id];
-        let [a, b] = *inputs;
+        let node = &self.slots[id];
+        let (op, [a, b]) = (&node.op, node.inputs());
         let x = &self.slots[a as usize].value;
         if b == NONE {
             ops::forward(op, &[x], target, &self.indices)
@@ -260,8 +297,9 @@ impl<T: Float> Tape<T> {
     #[inline(always)]
     pub(crate) fn finish(&mut self, id: usize, value: Tensor<T>, requires: bool) -> NodeId {
         self.arrays += !value.is_scalar() as usize;
-        self.slots[id].value.overwrite_scalar(value);
-        self.requires[id] = requires;
+        let slot = &mut self.slots[id];
+        slot.value.overwrite_scalar(value);
+        slot.inputs[1] |= flag(requires);
         self.len = id + 1;
         if !self.records {
             self.forget_history(id);
@@ -276,7 +314,6 @@ impl<T: Float> Tape<T> {
         let slot = &mut self.slots[id];
         slot.op = Op::Leaf;
         slot.inputs = [NONE; 2];
-        self.requires[id] = false;
     }
 
     /// More slots, added in chunks, each written just before the pushes that use it; or a
@@ -302,13 +339,12 @@ impl<T: Float> Tape<T> {
             value: Tensor::scalar(T::ZERO),
         };
         self.slots.extend(std::iter::repeat_with(blank).take(n));
-        self.requires.resize(self.slots.len(), false);
     }
 
     /// Whether a gradient flows to any of `inputs`, and so to a node computed from them.
     #[inline(always)]
     fn requires_any(&self, [a, b]: [NodeId; 2]) -> bool {
-        self.requires[a as usize] || (b != NONE && self.requires[b as usize])
+        self.slots[a as usize].requires() || (b != NONE && self.slots[b as usize].requires())
     }
 
     /// The gradient of node `id` from the last `backward`; `None` reads as zeros.
@@ -316,7 +352,7 @@ impl<T: Float> Tape<T> {
         match self.grads.get(id) {
             Some(g) => g.clone(),
             // The dense pass writes constants' slots too; they read as zeros.
-            None if !self.requires[id] => None,
+            None if !self.slots[id].requires() => None,
             None => self.dense.get(id).copied().flatten().map(Tensor::scalar),
         }
     }
@@ -332,6 +368,12 @@ impl<T: Float> Tape<T> {
             (None, None) => None,
         }
     }
+}
+
+/// The `requires` bit of a node's second input word.
+#[inline(always)]
+fn flag(requires: bool) -> NodeId {
+    if requires { REQUIRES } else { 0 }
 }
 
 #[cold]
@@ -505,7 +547,7 @@ impl<T: Float> Graph<T> {
             }
         }
         for i in 0..n {
-            if !wants[i] && tape.requires[i] {
+            if !wants[i] && tape.slots[i].requires() {
                 wants[i] = tape.slots[i].args().iter().any(|&a| wants[a as usize]);
             }
         }
@@ -774,14 +816,14 @@ impl<'g, T: Float> Var<'g, T> {
         tape.grads[out] = Some(Tensor::ones(value.shape()));
         for id in (0..=out).rev() {
             let node = &tape.slots[id];
-            if node.inputs[0] == NONE {
+            if node.is_leaf() {
                 continue; // a leaf
             }
             let Some(up) = &tape.grads[id] else { continue };
             if let Some(up) = up.as_scalar() {
                 // An input's id is below the node's own, so its gradient slot is below `id`.
                 let grads = &mut tape.grads[..id];
-                if Scalar::run(&tape.slots, &tape.requires, grads, id, up) {
+                if Scalar::run(&tape.slots, grads, id, up) {
                     continue;
                 }
             }
@@ -805,7 +847,7 @@ fn dense_backward<T: Float>(tape: &mut Tape<T>, out: usize) {
         // An input's id is below the node's own, so its gradient slot is in `lo`.
         let (lo, hi) = grads.split_at_mut(id);
         let Some(up) = hi[0] else { continue };
-        if node.inputs[0] != NONE {
+        if !node.is_leaf() {
             Scalar::run_dense(nodes, node, lo, up);
         }
     }
@@ -817,7 +859,7 @@ fn dense_backward<T: Float>(tape: &mut Tape<T>, out: usize) {
 fn tensor_step<T: Float>(tape: &mut Tape<T>, id: usize) {
     let mut c = Eager {
         nodes: &tape.slots[..tape.len],
-        requires: &tape.requires,
+        everything: false,
         grads: &mut tape.grads,
         scratch: &mut tape.scratch,
         indices: &tape.indices,
@@ -845,7 +887,7 @@ mod tests {
         assert_eq!(y.item(), 3f64.tanh() + 6f64.tanh());
         let tape = g.tape.borrow();
         assert!(tape.nodes().iter().all(|n| n.args().is_empty()));
-        assert!(tape.requires[..tape.len].iter().all(|&r| !r));
+        assert!(tape.nodes().iter().all(|n| !n.requires()));
     }
 
     #[test]

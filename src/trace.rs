@@ -229,7 +229,7 @@ fn local_edges<T: Float>(y: Var<'_, T>, x: Var<'_, T>) -> Edges {
         for i in (xi..n).rev() {
             if to_y[i] {
                 relevant[i] = from_x[i];
-                for &a in tape.slots[i].args() {
+                for &a in tape.slots[i].args().iter() {
                     to_y[a as usize] = true;
                 }
             }
@@ -261,7 +261,6 @@ fn local_edges<T: Float>(y: Var<'_, T>, x: Var<'_, T>) -> Edges {
 /// backward rule run once with upstream gradient 1 through the eager interpreter, over a
 /// scratch gradient vector (every input treated as needing a gradient, constants included).
 pub(crate) struct LocalRule<T: Float> {
-    all: Vec<bool>,
     grads: Vec<Option<Tensor<T>>>,
     scratch: Vec<Option<Tensor<T>>>,
 }
@@ -270,7 +269,6 @@ impl<T: Float> LocalRule<T> {
     /// Scratch for nodes 0..n.
     pub(crate) fn new(n: usize) -> Self {
         LocalRule {
-            all: vec![true; n],
             grads: vec![None; n],
             scratch: Vec::new(),
         }
@@ -286,7 +284,7 @@ impl<T: Float> LocalRule<T> {
         self.grads[c] = Some(Tensor::ones(node.value.shape()));
         let mut eager = Eager {
             nodes,
-            requires: &self.all,
+            everything: true,
             grads: &mut self.grads,
             scratch: &mut self.scratch,
             indices: &tape.indices,
@@ -296,7 +294,7 @@ impl<T: Float> LocalRule<T> {
         self.scratch.clear();
         self.grads[c] = None;
         let mut out: Vec<(usize, Option<f64>)> = Vec::with_capacity(2);
-        for &a in node.args() {
+        for &a in node.args().iter() {
             let a = a as usize;
             // `take` leaves None, so an input used twice is read once, already summed.
             let d = self.grads[a].take();
