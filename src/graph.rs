@@ -231,11 +231,11 @@ impl<T: Float> Tape<T> {
         requires: bool,
     ) -> NodeId {
         let id = self.len;
-        if id >= self.slots.len() {
-            self.make_room();
-        }
-        let slot = &mut self.slots[id];
         self.arrays += !value.is_scalar() as usize;
+        let slot = match self.slots.get_mut(id) {
+            Some(slot) => slot,
+            None => self.make_room(),
+        };
         slot.op = op;
         slot.inputs = [inputs[0], inputs[1] | flag(requires)];
         slot.value.overwrite_scalar(value);
@@ -268,10 +268,10 @@ impl<T: Float> Tape<T> {
     #[inline(always)]
     pub(crate) fn begin(&mut self, op: Op<T>, inputs: [NodeId; 2]) -> usize {
         let id = self.len;
-        if id >= self.slots.len() {
-            self.make_room();
-        }
-        let slot = &mut self.slots[id];
+        let slot = match self.slots.get_mut(id) {
+            Some(slot) => slot,
+            None => self.make_room(),
+        };
         slot.op = op;
         slot.inputs = inputs;
         id
@@ -317,11 +317,11 @@ impl<T: Float> Tape<T> {
     }
 
     /// More slots, added in chunks, each written just before the pushes that use it; or a
-    /// panic when the tape is full.
+    /// panic when the tape is full. Returns the next slot.
     #[cold]
     #[inline(never)]
     #[track_caller]
-    fn make_room(&mut self) {
+    fn make_room(&mut self) -> &mut Node<T> {
         let id = self.len;
         if id >= MAX_NODES {
             too_many_nodes();
@@ -339,6 +339,7 @@ impl<T: Float> Tape<T> {
             value: Tensor::scalar(T::ZERO),
         };
         self.slots.extend(std::iter::repeat_with(blank).take(n));
+        &mut self.slots[id]
     }
 
     /// Whether a gradient flows to any of `inputs`, and so to a node computed from them.
