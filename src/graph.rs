@@ -839,10 +839,11 @@ impl<'g, T: Float> Var<'g, T> {
 /// reads them as zeros.
 #[inline(never)]
 fn dense_backward<T: Float>(tape: &mut Tape<T>, out: usize) {
-    let grads = &mut tape.dense;
-    grads.resize(out + 1, None);
-    grads[out] = Some(T::ONE);
+    tape.dense.resize(out + 1, None);
+    // Slices of a known length, so the indexing in the loop needs no checks.
+    let grads = &mut tape.dense[..=out];
     let nodes = &tape.slots[..=out];
+    grads[out] = Some(T::ONE);
     for id in (0..=out).rev() {
         let node = &nodes[id];
         // An input's id is below the node's own, so its gradient slot is in `lo`.
