@@ -230,20 +230,12 @@ impl<T: Float> Tape<T> {
         value: Tensor<T>,
         requires: bool,
     ) -> NodeId {
-        let id = self.len;
         self.arrays += !value.is_scalar() as usize;
-        let slot = match self.slots.get_mut(id) {
-            Some(slot) => slot,
-            None => self.make_room(),
-        };
+        let slot = self.next_slot();
         slot.op = op;
         slot.inputs = [inputs[0], inputs[1] | flag(requires)];
         slot.value.overwrite_scalar(value);
-        self.len = id + 1;
-        if !self.records {
-            self.forget_history(id);
-        }
-        id as NodeId
+        self.close()
     }
 
     /// Computes `op` on the values of `inputs` (one or two node ids, the second `NONE` for a
@@ -267,14 +259,10 @@ impl<T: Float> Tape<T> {
     #[track_caller]
     #[inline(always)]
     pub(crate) fn begin(&mut self, op: Op<T>, inputs: [NodeId; 2]) -> usize {
-        let id = self.len;
-        let slot = match self.slots.get_mut(id) {
-            Some(slot) => slot,
-            None => self.make_room(),
-        };
+        let slot = self.next_slot();
         slot.op = op;
         slot.inputs = inputs;
-        id
+        self.len
     }
 
     /// The value of the node begun at `id`: its op on its inputs' values, through the
@@ -296,10 +284,30 @@ impl<T: Float> Tape<T> {
     /// Completes the node begun at `id` with its value; it is now on the tape.
     #[inline(always)]
     pub(crate) fn finish(&mut self, id: usize, value: Tensor<T>, requires: bool) -> NodeId {
+        debug_assert_eq!(id, self.len, "finish completes the node begin started");
         self.arrays += !value.is_scalar() as usize;
         let slot = &mut self.slots[id];
         slot.value.overwrite_scalar(value);
         slot.inputs[1] |= flag(requires);
+        self.close()
+    }
+
+    /// The slot at `len`, made if there is none.
+    #[inline(always)]
+    #[track_caller]
+    fn next_slot(&mut self) -> &mut Node<T> {
+        let id = self.len;
+        if id < self.slots.len() {
+            &mut self.slots[id]
+        } else {
+            self.make_room()
+        }
+    }
+
+    /// Puts the node written at `len` on the tape and returns its id.
+    #[inline(always)]
+    fn close(&mut self) -> NodeId {
+        let id = self.len;
         self.len = id + 1;
         if !self.records {
             self.forget_history(id);
