@@ -201,16 +201,7 @@ impl<T: Float> Tape<T> {
         // then grows its node list once or not at all, instead of doubling from empty.
         Tape {
             slots: Vec::with_capacity(64),
-            len: 0,
-            grads: Vec::new(),
-            dense: Vec::new(),
-            arrays: 0,
-            scratch: Vec::new(),
-            literal_ids: Vec::new(),
-            literal_names: Vec::new(),
-            names: Vec::new(),
-            indices: Vec::new(),
-            records: true,
+            ..Self::default()
         }
     }
 

