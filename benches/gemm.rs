@@ -195,10 +195,11 @@ fn group<T: Float>(c: &mut Criterion) {
     group.sample_size(30);
     group.warm_up_time(Duration::from_secs(1));
     group.measurement_time(Duration::from_secs(4));
+    // Buffers live outside the closures: criterion calls a closure once per sample.
+    let mut s = step::<T>();
     group.bench_function(
         "matrixmultiply (MATMUL_NUM_THREADS, default all cores)",
         |bch| {
-            let mut s = step::<T>();
             bch.iter(|| {
                 with_matrixmultiply(&mut s);
                 black_box(s.bufs[10].data[0])
@@ -210,7 +211,6 @@ fn group<T: Float>(c: &mut Criterion) {
         ("gemm, 2 threads (rayon)", Parallelism::Rayon(2)),
     ] {
         group.bench_function(name, |bch| {
-            let mut s = step::<T>();
             bch.iter(|| {
                 with_gemm(&mut s, par);
                 black_box(s.bufs[10].data[0])

@@ -141,24 +141,24 @@ fn bench(c: &mut Criterion) {
     group.sample_size(30);
     group.warm_up_time(Duration::from_secs(1));
     group.measurement_time(Duration::from_secs(4));
+    // State lives outside the closures: criterion calls a closure once per sample, so a tape
+    // made inside one would be new for each sample, and its first step would pay for fresh
+    // memory (for P4, page faults worth a fifth of the reused figure).
+    let mut gm = Gemms::new();
     group.bench_function("8 GEMMs alone (the bound)", |bch| {
-        let mut gm = Gemms::new();
         bch.iter(|| {
             gm.run();
             black_box(gm.dw[0][[0, 0]])
         });
     });
+    let b = batch();
+    let (mut params, mut g) = (weights(), Graph::<f32>::default());
     group.bench_function("tape, matmul_t", |bch| {
-        let b = batch();
-        let mut params = weights();
-        let mut g = Graph::<f32>::default();
         bch.iter(|| black_box(tape_step(&mut g, &mut params, &b)));
     });
+    let mut model = Mlp::<f32>::new(&SIZES, Activation::Relu, Init::HeUniform, 1);
+    let (mut opt, mut g) = (Sgd::new(LR), Graph::<f32>::default());
     group.bench_function("tape, nn::Mlp + Sgd", |bch| {
-        let b = batch();
-        let mut model = Mlp::<f32>::new(&SIZES, Activation::Relu, Init::HeUniform, 1);
-        let mut opt = Sgd::new(LR);
-        let mut g = Graph::<f32>::default();
         bch.iter(|| black_box(nn_step(&mut g, &mut model, &mut opt, &b)));
     });
     group.finish();
