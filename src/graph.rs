@@ -125,7 +125,9 @@ impl Name {
 /// The storage behind a [`Graph`].
 pub(crate) struct Tape<T: Float> {
     /// The nodes are `slots[..len]`. Slots past `len` are kept from earlier steps (holding
-    /// scalars, never arrays) and overwritten in place by the next pushes; see `push_node`.
+    /// scalars, never arrays) or blank, and overwritten in place by the next pushes; see
+    /// `push_node`. A tape made by [`Tape::new`] always has a slot at `len` (until it holds
+    /// `MAX_NODES` nodes).
     pub(crate) slots: Vec<Node<T>>,
     pub(crate) len: usize,
     /// The gradient of the last `backward` per node; `None` reads as zeros.
@@ -157,7 +159,9 @@ pub(crate) struct Tape<T: Float> {
 }
 
 impl<T: Float> Default for Tape<T> {
-    /// An empty tape that has allocated nothing.
+    /// An empty tape that has allocated nothing, and has no slot to push to: what a dropped
+    /// graph leaves behind when its tape is kept for reuse. Graphs get theirs from
+    /// [`Tape::new`].
     fn default() -> Self {
         Tape {
             slots: Vec::new(),
@@ -199,10 +203,12 @@ impl<T: Float> Tape<T> {
     fn new() -> Self {
         // Room for a small graph up front: a fresh tape per step (as a new user writes it)
         // then grows its node list once or not at all, instead of doubling from empty.
-        Tape {
+        let mut tape = Tape {
             slots: Vec::with_capacity(64),
             ..Self::default()
-        }
+        };
+        tape.make_room(); // the first slots (a pushable tape always has a next one)
+        tape
     }
 
     /// The nodes, in push order.
@@ -212,20 +218,25 @@ impl<T: Float> Tape<T> {
     }
 
     /// Pushes a node whose value is already known.
+    ///
+    /// A plain number becomes a tensor only once the slot is found: a tensor alive across
+    /// that lookup, which can panic, must be kept on the stack for the unwinder to drop.
     #[track_caller]
     #[inline(always)]
     pub(crate) fn push_node(
         &mut self,
         op: Op<T>,
         inputs: [NodeId; 2],
-        value: Tensor<T>,
+        value: impl Into<Tensor<T>>,
         requires: bool,
     ) -> NodeId {
-        self.arrays += !value.is_scalar() as usize;
         let slot = self.next_slot();
+        let value = value.into();
+        let array = !value.is_scalar();
         slot.op = op;
         slot.inputs = [inputs[0], inputs[1] | flag(requires)];
         slot.value.overwrite_scalar(value);
+        self.arrays += array as usize;
         self.close()
     }
 
@@ -283,25 +294,32 @@ impl<T: Float> Tape<T> {
         self.close()
     }
 
-    /// The slot at `len`, made if there is none.
+    /// The slot at `len`. There always is one (see [`close`](Tape::close)) unless the tape
+    /// is full, and then this panics.
+    ///
+    /// Nothing on this path returns, so a push keeps its value in a register up to the
+    /// store; with a call here that could return (as when slots were made on demand), the
+    /// compiler kept the value on the stack across it, on every push.
     #[inline(always)]
     #[track_caller]
     fn next_slot(&mut self) -> &mut Node<T> {
-        let id = self.len;
-        if id < self.slots.len() {
-            &mut self.slots[id]
-        } else {
-            self.make_room()
+        match self.slots.get_mut(self.len) {
+            Some(slot) => slot,
+            None => too_many_nodes(),
         }
     }
 
-    /// Puts the node written at `len` on the tape and returns its id.
+    /// Puts the node written at `len` on the tape and returns its id; makes more slots when
+    /// that was the last one, so that the next push finds its slot.
     #[inline(always)]
     fn close(&mut self) -> NodeId {
         let id = self.len;
         self.len = id + 1;
         if !self.records {
             self.forget_history(id);
+        }
+        if id + 1 == self.slots.len() {
+            self.make_room();
         }
         id as NodeId
     }
@@ -315,30 +333,28 @@ impl<T: Float> Tape<T> {
         slot.inputs = [NONE; 2];
     }
 
-    /// More slots, added in chunks, each written just before the pushes that use it; or a
-    /// panic when the tape is full. Returns the next slot.
+    /// More slots after the last one, added in chunks (each written just before the pushes
+    /// that use it), never past `MAX_NODES`: a tape that holds that many has no next slot,
+    /// and its next push panics.
     #[cold]
     #[inline(never)]
-    #[track_caller]
-    fn make_room(&mut self) -> &mut Node<T> {
-        let id = self.len;
-        if id >= MAX_NODES {
-            too_many_nodes();
+    fn make_room(&mut self) {
+        let have = self.slots.len();
+        if have >= MAX_NODES {
+            return;
         }
-        if self.slots.len() == self.slots.capacity() {
+        if have == self.slots.capacity() {
             self.slots.reserve(1); // doubles
         }
-        // Never past MAX_NODES, so a push there comes here and panics.
-        let n = (self.slots.capacity() - id)
+        let n = (self.slots.capacity() - have)
             .clamp(1, 1024)
-            .min(MAX_NODES - id);
+            .min(MAX_NODES - have);
         let blank = || Node {
             op: Op::Leaf,
             inputs: [NONE; 2],
             value: Tensor::scalar(T::ZERO),
         };
         self.slots.extend(std::iter::repeat_with(blank).take(n));
-        &mut self.slots[id]
     }
 
     /// Whether a gradient flows to any of `inputs`, and so to a node computed from them.
@@ -437,7 +453,7 @@ impl<T: Float> Graph<T> {
     /// A rank-0 variable leaf holding `x`. Its gradient is filled by `backward`.
     #[inline]
     pub fn scalar(&self, x: T) -> Var<'_, T> {
-        self.leaf(Tensor::scalar(x), true)
+        self.leaf(x, true)
     }
 
     /// A variable leaf holding `t`. Its gradient is filled by `backward`.
@@ -452,7 +468,7 @@ impl<T: Float> Graph<T> {
     }
 
     #[inline(always)]
-    fn leaf(&self, t: Tensor<T>, requires: bool) -> Var<'_, T> {
+    fn leaf(&self, t: impl Into<Tensor<T>>, requires: bool) -> Var<'_, T> {
         let id = self
             .tape
             .borrow_mut()
@@ -635,7 +651,7 @@ impl<T: Float> Graph<T> {
         };
         let requires = tape.requires_any(ids);
         let id = match scalars.and_then(|(x, y)| ops::scalar(&op, x, y)) {
-            Some(v) => tape.push_node(op, ids, Tensor::scalar(v), requires),
+            Some(v) => tape.push_node(op, ids, v, requires),
             None => {
                 let id = tape.begin(op, ids);
                 let value = tape.compute(id, target);
