@@ -15,7 +15,9 @@
 //! - **Slots:** clearing a tape keeps its node slots, and a push overwrites the next slot field
 //!   by field. Nothing is built on the stack and copied over, which on this kind of CPU stalls
 //!   store forwarding (8-byte writes read back as 16-byte loads) and cost more than all the
-//!   rest of a push.
+//!   rest of a push. The next slot always exists (more are made after the push that uses the
+//!   last one), so nothing between computing a value and storing it can return, and the
+//!   value goes from a register straight into its node.
 //! - **Dense pass:** a tape holding no arrays (`Tape::arrays == 0`) is differentiated with
 //!   plain numbers as gradients, each rule inlined on values in registers. Other tapes take
 //!   the general pass, with a tensor per gradient and the scalar interpreter wherever a node
