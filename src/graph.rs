@@ -932,6 +932,34 @@ mod tests {
     }
 
     #[test]
+    fn a_tape_always_has_its_next_slot() {
+        let mut g = Graph::<f64>::new();
+        let has_next = |g: &Graph<f64>| {
+            let t = g.tape.borrow();
+            t.len < t.slots.len()
+        };
+        assert!(has_next(&g));
+        for round in 0..3 {
+            // Across the first chunk (64 slots) and a 1,024-slot one, scalars and arrays.
+            let mut x = g.scalar(0.5);
+            for k in 0..1500 {
+                x = if k % 500 == 499 {
+                    g.tensor(Tensor::from_vec(vec![1.0, 2.0], &[2]).unwrap())
+                        .sum()
+                        * x
+                } else {
+                    x * 1.0001
+                };
+                assert!(has_next(&g), "round {round}, push {k}");
+            }
+            x.backward();
+            assert_eq!(g.len(), 1 + 1500 + 3 * 2);
+            g.clear();
+            assert!(has_next(&g));
+        }
+    }
+
+    #[test]
     fn clear_keeps_a_tape_in_inference_mode() {
         let mut g = Graph::<f32>::inference();
         g.scalar(1.0);
