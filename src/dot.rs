@@ -140,11 +140,7 @@ impl<T: Float> fmt::Display for Dot<'_, T> {
         for i in (0..n).filter(|&i| keep[i]) {
             let node = &tape.slots[i];
             let requires = tape.slots[i].requires();
-            let name = match tape.name_of(i as u32) {
-                Some(s) => s.to_string(),
-                None => format!("{}#{i}", node.op.name()),
-            };
-            let mut label = format!("{}\\n{}", esc(&name), op_label(&node.op, requires));
+            let mut label = format!("{}\\n{}", esc(&tape.label(i)), op_label(&node.op, requires));
             let v = &node.value;
             if v.len() == 1 {
                 write!(label, "\\nvalue {}", num(v.item().to_f64()))?;

@@ -375,6 +375,15 @@ impl<T: Float> Tape<T> {
         }
     }
 
+    /// Node `id`'s name for people: the one given with [`Var::named`], or the op and the id
+    /// (`"mul#7"`).
+    pub(crate) fn label(&self, id: usize) -> String {
+        match self.name_of(id as NodeId) {
+            Some(n) => n.to_string(),
+            None => format!("{}#{id}", self.slots[id].op.name()),
+        }
+    }
+
     /// The name given to node `id` with [`Var::named`] (the newest, if it was named twice).
     pub(crate) fn name_of(&self, id: NodeId) -> Option<&str> {
         let literal = self.literal_ids.iter().rposition(|&i| i == id);
@@ -798,11 +807,7 @@ impl<'g, T: Float> Var<'g, T> {
     /// The node's name: the one given with [`named`](Var::named), or the op and the node id
     /// (`"mul#7"`).
     pub fn name(self) -> String {
-        let tape = self.graph.tape.borrow();
-        match tape.name_of(self.id) {
-            Some(n) => n.to_string(),
-            None => format!("{}#{}", tape.slots[self.id as usize].op.name(), self.id),
-        }
+        self.graph.tape.borrow().label(self.id as usize)
     }
 
     /// Fills in the gradient of this one-element output with respect to every node before it.

@@ -109,10 +109,7 @@ impl Trace {
         y.graph.check_own("trace", x);
         let edges = local_edges(y, x);
         let tape = y.graph.tape.borrow();
-        let name = |id: usize| match tape.name_of(id as u32) {
-            Some(n) => n.to_string(),
-            None => format!("{}#{id}", tape.slots[id].op.name()),
-        };
+        let name = |id: usize| tape.label(id);
         let (xi, yi) = (x.id as usize, y.id as usize);
         let kept: Vec<usize> = (xi..=yi)
             .filter(|&i| edges.relevant[i])
@@ -238,11 +235,7 @@ fn local_edges<T: Float>(y: Var<'_, T>, x: Var<'_, T>) -> Edges {
     for i in (0..n).filter(|&i| relevant[i]) {
         let shape = tape.slots[i].value.shape();
         if shape.iter().product::<usize>() != 1 {
-            let name = match tape.name_of(i as u32) {
-                Some(n) => n.to_string(),
-                None => format!("{}#{i}", tape.slots[i].op.name()),
-            };
-            not_scalar(&name, shape);
+            not_scalar(&tape.label(i), shape);
         }
     }
     let mut rule = LocalRule::new(n);
