@@ -1,0 +1,70 @@
+# P3 in PyTorch eager on this machine: MLP 784-256-128-10, ReLU, mean softmax cross-entropy,
+# batch 128, SGD lr 0.01, f32, 2 threads. Prints the median and the minimum per step.
+import statistics, sys, time
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+M64 = (1 << 64) - 1
+def uniform(n, a, seed):
+    # SplitMix64, as `uniform` in benches/mlp.rs: the same batch and the same weights.
+    s, out = seed, []
+    for _ in range(n):
+        s = (s + 0x9E3779B97F4A7C15) & M64
+        z = s
+        z = ((z ^ (z >> 30)) * 0xBF58476D1CE4E5B9) & M64
+        z = ((z ^ (z >> 27)) * 0x94D049BB133111EB) & M64
+        z ^= z >> 31
+        out.append(a * (2.0 * (z >> 40) / (1 << 24) - 1.0))
+    return torch.tensor(out, dtype=torch.float32)
+
+torch.set_num_threads(2)
+sizes = [784, 256, 128, 10]
+x = uniform(128 * 784, 1.0, 1).reshape(128, 784)
+y = torch.tensor([(i * 7) % 10 for i in range(128)])
+layers = []
+for l in range(3):
+    lin = nn.Linear(sizes[l], sizes[l + 1])
+    with torch.no_grad():
+        a = (6.0 / sizes[l]) ** 0.5
+        lin.weight.copy_(uniform(sizes[l + 1] * sizes[l], a, 10 + l).reshape(sizes[l + 1], sizes[l]))
+        lin.bias.zero_()
+    layers += [lin, nn.ReLU()] if l < 2 else [lin]
+model = nn.Sequential(*layers)
+opt = torch.optim.SGD(model.parameters(), lr=0.01)
+
+def step():
+    opt.zero_grad()
+    loss = F.cross_entropy(model(x), y)
+    loss.backward()
+    opt.step()
+    return loss
+
+n = int(sys.argv[1]) if len(sys.argv) > 1 else 2000
+first = step().item()
+for _ in range(200):
+    step()
+ts = []
+for _ in range(n):
+    t = time.perf_counter()
+    step()
+    ts.append(time.perf_counter() - t)
+# the eight GEMMs alone, as our bench's bound (x·Wᵀ forward; Gᵀ·h and G·W backward)
+W = [p.detach().clone() for p in model.parameters() if p.dim() == 2]
+h = [torch.rand(128, 256), torch.rand(128, 128), torch.rand(128, 10)]
+G = [torch.rand(128, 256), torch.rand(128, 128), torch.rand(128, 10)]
+dW = [torch.empty_like(w) for w in W]
+dh = [torch.empty(128, 256), torch.empty(128, 128)]
+def gemms():
+    torch.mm(x, W[0].t(), out=h[0]); torch.mm(h[0], W[1].t(), out=h[1]); torch.mm(h[1], W[2].t(), out=h[2])
+    torch.mm(G[2].t(), h[1], out=dW[2]); torch.mm(G[2], W[2], out=dh[1])
+    torch.mm(G[1].t(), h[0], out=dW[1]); torch.mm(G[1], W[1], out=dh[0])
+    torch.mm(G[0].t(), x, out=dW[0])
+for _ in range(200):
+    gemms()
+gs = []
+for _ in range(n):
+    t = time.perf_counter()
+    gemms()
+    gs.append(time.perf_counter() - t)
+print(f"torch {torch.__version__} threads {torch.get_num_threads()} (first loss {first:.6f}): step median {statistics.median(ts)*1e3:.3f} ms min {min(ts)*1e3:.3f} | 8 GEMMs median {statistics.median(gs)*1e3:.3f} ms min {min(gs)*1e3:.3f}")
