@@ -649,18 +649,21 @@ impl<T: Float> Graph<T> {
         let mut tape = self.tape.borrow_mut();
         // The scalar fast path, taken before `op` goes anywhere: `op` is a constant at every
         // call site, so `ops::scalar` folds to the one kernel it names.
-        let scalars = match *args {
-            [a] => tape.slots[a.id as usize]
-                .value
-                .as_scalar()
-                .map(|x| (x, T::ZERO)),
-            [a, b] => {
-                let x = tape.slots[a.id as usize].value.as_scalar();
-                x.zip(tape.slots[b.id as usize].value.as_scalar())
+        // `requires` here, from the slots just read: both inputs of a binary op exist, so
+        // it needs no `NONE` test. (Measured: `|` instead of `||` saves 2.6% of P2's
+        // instructions but costs 3% of its time.)
+        let (scalars, requires) = match *args {
+            [a] => {
+                let x = &tape.slots[a.id as usize];
+                (x.value.as_scalar().map(|x| (x, T::ZERO)), x.requires())
             }
-            _ => None,
+            [a, b] => {
+                let (x, y) = (&tape.slots[a.id as usize], &tape.slots[b.id as usize]);
+                let both = x.value.as_scalar().zip(y.value.as_scalar());
+                (both, x.requires() || y.requires())
+            }
+            _ => (None, false),
         };
-        let requires = tape.requires_any(ids);
         let id = match scalars.and_then(|(x, y)| ops::scalar(&op, x, y)) {
             Some(v) => tape.push_node(op, ids, v, requires),
             None => {
