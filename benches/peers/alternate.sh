@@ -6,16 +6,27 @@
 #   python3 -m venv /tmp/peers && /tmp/peers/bin/pip install torch micrograd
 #   PEERS_PYTHON=/tmp/peers/bin/python benches/peers/alternate.sh 3
 #
-# Each round prints the peer's median per step, then criterion's lines for our step.
+# Each round prints the peers' lines, then our criterion medians against them.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 py=${PEERS_PYTHON:-python3}
 rounds=${1:-3}
 cargo bench --bench mlp --bench moons --no-run 2>/dev/null
+# Criterion's median ("time: [low median high]"), in ms.
+median_ms() {
+    awk '/time:/ { v = $4; u = $5; if (u == "µs") v /= 1000; else if (u == "ns") v /= 1e6; else if (u == "s") v *= 1000; print v; exit }'
+}
 for r in $(seq "$rounds"); do
     echo "== round $r, $(date -u +%H:%M:%S) UTC"
-    "$py" benches/peers/pytorch_p3.py 2000
-    cargo bench --bench mlp -- "nn::Mlp" --warm-up-time 1 --measurement-time 4 2>/dev/null | grep -A1 "^P3"
-    "$py" benches/peers/micrograd_p2.py 10
-    cargo bench --bench moons -- "scalar nodes" --warm-up-time 1 --measurement-time 4 2>/dev/null | grep -A1 "^P2"
+    torch=$("$py" benches/peers/pytorch_p3.py 2000)
+    echo "$torch"
+    ours3=$(cargo bench --bench mlp -- "nn::Mlp" --warm-up-time 1 --measurement-time 4 2>/dev/null | median_ms)
+    micro=$("$py" benches/peers/micrograd_p2.py 10)
+    echo "$micro"
+    ours2=$(cargo bench --bench moons -- "scalar nodes" --warm-up-time 1 --measurement-time 4 2>/dev/null | median_ms)
+    t=$(sed -E 's/.*step median ([0-9.]+) ms.*/\1/' <<<"$torch")
+    m=$(sed -E 's/.*step median ([0-9.]+) ms.*/\1/' <<<"$micro")
+    mg=$(sed -E 's/.*gc.collect: median ([0-9.]+).*/\1/' <<<"$micro")
+    awk -v t="$t" -v o="$ours3" 'BEGIN { printf "P3: PyTorch %.3f ms, ours %.3f ms: we are %.2fx faster\n", t, o, t / o }'
+    awk -v m="$m" -v mg="$mg" -v o="$ours2" 'BEGIN { printf "P2: micrograd %.1f ms (%.1f with its collection), ours %.3f ms: we are %.0fx (%.0fx) faster\n", m, mg, o, m / o, mg / o }'
 done
