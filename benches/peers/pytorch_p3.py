@@ -40,15 +40,20 @@ def step():
     opt.step()
     return loss
 
+def per_call(f, n, warm=200):
+    """Seconds per call of `f`, n times after `warm` calls."""
+    for _ in range(warm):
+        f()
+    ts = []
+    for _ in range(n):
+        t = time.perf_counter()
+        f()
+        ts.append(time.perf_counter() - t)
+    return ts
+
 n = int(sys.argv[1]) if len(sys.argv) > 1 else 2000
 first = step().item()
-for _ in range(200):
-    step()
-ts = []
-for _ in range(n):
-    t = time.perf_counter()
-    step()
-    ts.append(time.perf_counter() - t)
+ts = per_call(step, n)
 # the eight GEMMs alone, as our bench's bound (x·Wᵀ forward; Gᵀ·h and G·W backward)
 W = [p.detach().clone() for p in model.parameters() if p.dim() == 2]
 h = [torch.rand(128, 256), torch.rand(128, 128), torch.rand(128, 10)]
@@ -60,11 +65,5 @@ def gemms():
     torch.mm(G[2].t(), h[1], out=dW[2]); torch.mm(G[2], W[2], out=dh[1])
     torch.mm(G[1].t(), h[0], out=dW[1]); torch.mm(G[1], W[1], out=dh[0])
     torch.mm(G[0].t(), x, out=dW[0])
-for _ in range(200):
-    gemms()
-gs = []
-for _ in range(n):
-    t = time.perf_counter()
-    gemms()
-    gs.append(time.perf_counter() - t)
+gs = per_call(gemms, n)
 print(f"torch {torch.__version__} threads {torch.get_num_threads()} (first loss {first:.6f}): step median {statistics.median(ts)*1e3:.3f} ms min {min(ts)*1e3:.3f} | 8 GEMMs median {statistics.median(gs)*1e3:.3f} ms min {min(gs)*1e3:.3f}")
