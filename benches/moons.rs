@@ -1,14 +1,18 @@
 //! P2: one step of micrograd's moons demo. 100 two-moons points, MLP 2-16-16-1 with ReLU,
 //! loss mean(relu(1 − y·score)) + 1e-4·Σp², full batch, SGD, f64.
 //!
-//! Timed three ways in one run: written by hand with closed-form gradients (the limit),
+//! Timed four ways in one run: written by hand with closed-form gradients (the limit),
 //! on the tape built from scalar nodes (as micrograd builds it), and on the tape built from
-//! tensors. Run: `cargo bench --bench moons`
+//! tensors; and, for scale, from the same scalar nodes on the minimal scalar-only tape of
+//! `minimal_tape.rs`. Run: `cargo bench --bench moons`
 
 use criterion::{Criterion, criterion_group, criterion_main};
 use std::hint::black_box;
 use std::time::Duration;
 use tapegrad::{Graph, Tensor, Var, nn};
+
+mod minimal_tape;
+use minimal_tape::{Tape, V};
 
 const N: usize = 100;
 const H: usize = 16;
@@ -117,37 +121,57 @@ fn hand_step(p: &mut [f64], x: &[[f64; 2]], y: &[f64], g: &mut [f64]) -> f64 {
     loss
 }
 
-/// The step built from scalar nodes, one neuron at a time, as micrograd builds it.
+/// The forward pass from scalar nodes, one neuron at a time, as micrograd builds it: the
+/// parameter leaves and the loss, on tapegrad's tape or on the minimal one (same nodes).
+macro_rules! scalar_forward {
+    ($tape:expr, $p:expr, $x:expr, $y:expr, $V:ident) => {{
+        let v: Vec<$V<'_>> = $p.iter().map(|&w| $tape.scalar(w)).collect();
+        let mut data = None;
+        for (xi, &yi) in $x.iter().zip($y) {
+            let h1: [$V<'_>; H] = std::array::from_fn(|j| {
+                (v[W1 + 2 * j] * xi[0] + v[W1 + 2 * j + 1] * xi[1] + v[B1 + j]).relu()
+            });
+            let h2: [$V<'_>; H] = std::array::from_fn(|j| {
+                let mut z = v[B2 + j];
+                for (i, &h) in h1.iter().enumerate() {
+                    z = z + v[W2 + H * j + i] * h;
+                }
+                z.relu()
+            });
+            let mut s = v[B3];
+            for (j, &h) in h2.iter().enumerate() {
+                s = s + v[W3 + j] * h;
+            }
+            let term = (1.0 - yi * s).relu();
+            data = Some(data.map_or(term, |d| d + term));
+        }
+        let mut reg = v[0].powi(2);
+        for &w in &v[1..] {
+            reg = reg + w.powi(2);
+        }
+        let loss = data.expect("points") / N as f64 + ALPHA * reg;
+        (v, loss)
+    }};
+}
+
+/// The step built from scalar nodes on tapegrad's tape.
 fn scalar_step(gr: &mut Graph, p: &mut [f64], x: &[[f64; 2]], y: &[f64]) -> f64 {
     gr.clear();
-    let v: Vec<Var<'_>> = p.iter().map(|&w| gr.scalar(w)).collect();
-    let mut data = None;
-    for (xi, &yi) in x.iter().zip(y) {
-        let h1: [Var<'_>; H] = std::array::from_fn(|j| {
-            (v[W1 + 2 * j] * xi[0] + v[W1 + 2 * j + 1] * xi[1] + v[B1 + j]).relu()
-        });
-        let h2: [Var<'_>; H] = std::array::from_fn(|j| {
-            let mut z = v[B2 + j];
-            for (i, &h) in h1.iter().enumerate() {
-                z = z + v[W2 + H * j + i] * h;
-            }
-            z.relu()
-        });
-        let mut s = v[B3];
-        for (j, &h) in h2.iter().enumerate() {
-            s = s + v[W3 + j] * h;
-        }
-        let term = (1.0 - yi * s).relu();
-        data = Some(data.map_or(term, |d| d + term));
-    }
-    let mut reg = v[0].powi(2);
-    for &w in &v[1..] {
-        reg = reg + w.powi(2);
-    }
-    let loss = data.expect("points") / N as f64 + ALPHA * reg;
+    let (v, loss) = scalar_forward!(gr, p, x, y, Var);
     loss.backward();
     for (pk, vk) in p.iter_mut().zip(&v) {
         *pk -= LR * vk.grad().item();
+    }
+    loss.item()
+}
+
+/// The same step on the minimal scalar-only tape of `minimal_tape.rs`.
+fn minimal_step(t: &mut Tape, p: &mut [f64], x: &[[f64; 2]], y: &[f64]) -> f64 {
+    t.clear();
+    let (v, loss) = scalar_forward!(t, p, x, y, V);
+    loss.backward();
+    for (pk, vk) in p.iter_mut().zip(&v) {
+        *pk -= LR * vk.grad();
     }
     loss.item()
 }
@@ -188,7 +212,7 @@ fn tensors(p: &[f64]) -> Vec<Tensor<f64>> {
 
 fn bench(c: &mut Criterion) {
     let (x, y) = moons();
-    // The three forms compute the same loss from the same parameters.
+    // The four forms compute the same loss from the same parameters.
     let (mut a, mut b, mut ts) = (init(), init(), tensors(&init()));
     let xt = Tensor::from_vec(x.iter().flatten().copied().collect(), &[N, 2]).unwrap();
     let yt = Tensor::from_vec(y.clone(), &[N, 1]).unwrap();
@@ -196,9 +220,10 @@ fn bench(c: &mut Criterion) {
     let lh = hand_step(&mut a, &x, &y, &mut gbuf);
     let ls = scalar_step(&mut Graph::new(), &mut b, &x, &y);
     let lt = tensor_step(&mut Graph::new(), &mut ts, &xt, &yt);
+    let lm = minimal_step(&mut Tape::new(), &mut init(), &x, &y);
     assert!(
-        (lh - ls).abs() < 1e-12 && (lh - lt).abs() < 1e-12,
-        "{lh} {ls} {lt}"
+        (lh - ls).abs() < 1e-12 && (lh - lt).abs() < 1e-12 && (lh - lm).abs() < 1e-12,
+        "{lh} {ls} {lt} {lm}"
     );
 
     let mut group = c.benchmark_group("P2 moons step");
@@ -215,6 +240,10 @@ fn bench(c: &mut Criterion) {
     let (mut p, mut g) = (init(), Graph::new());
     group.bench_function("tape, scalar nodes", |bch| {
         bch.iter(|| black_box(scalar_step(&mut g, &mut p, &x, &y)));
+    });
+    let (mut p, mut t) = (init(), Tape::new());
+    group.bench_function("minimal tape, scalar nodes", |bch| {
+        bch.iter(|| black_box(minimal_step(&mut t, &mut p, &x, &y)));
     });
     let (mut p, mut g) = (tensors(&init()), Graph::new());
     group.bench_function("tape, tensors", |bch| {

@@ -67,3 +67,24 @@ def gemms():
     torch.mm(G[0].t(), x, out=dW[0])
 gs = per_call(gemms, n)
 print(f"torch {torch.__version__} threads {torch.get_num_threads()} (first loss {first:.6f}): step median {statistics.median(ts)*1e3:.3f} ms min {min(ts)*1e3:.3f} | 8 GEMMs median {statistics.median(gs)*1e3:.3f} ms min {min(gs)*1e3:.3f}")
+
+# The same eight products in numpy, whose BLAS (OpenBLAS in the PyPI wheel) is the limit
+# row of P3 in peers.md: how fast this machine's GEMMs are against the one peers.md used.
+try:
+    import numpy as np
+except ImportError:
+    sys.exit(0)
+a = lambda t: t.numpy()
+nx, nW, nh, nG, ndW, ndh = a(x), [a(w) for w in W], [a(t) for t in h], [a(t) for t in G], [a(t) for t in dW], [a(t) for t in dh]
+def np_gemms():
+    np.matmul(nx, nW[0].T, out=nh[0]); np.matmul(nh[0], nW[1].T, out=nh[1]); np.matmul(nh[1], nW[2].T, out=nh[2])
+    np.matmul(nG[2].T, nh[1], out=ndW[2]); np.matmul(nG[2], nW[2], out=ndh[1])
+    np.matmul(nG[1].T, nh[0], out=ndW[1]); np.matmul(nG[1], nW[1], out=ndh[0])
+    np.matmul(nG[0].T, nx, out=ndW[0])
+try:
+    from threadpoolctl import threadpool_info
+    blas = ", ".join(f"{i['internal_api']} {i.get('architecture', '')} {i['num_threads']} threads" for i in threadpool_info())
+except ImportError:
+    blas = "BLAS not named (no threadpoolctl)"
+ns = per_call(np_gemms, n)
+print(f"numpy {np.__version__} ({blas}): 8 GEMMs median {statistics.median(ns)*1e3:.3f} ms min {min(ns)*1e3:.3f}")
