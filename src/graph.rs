@@ -861,7 +861,8 @@ impl<'g, T: Float> Var<'g, T> {
 /// [`Var::backward`] on a tape of scalars only: the gradients are plain numbers (`None` for
 /// a node the output does not reach), each rule runs on numbers in registers. Constants'
 /// slots are written too (filtering them costs more than it saves); `Tape::grad_of`
-/// reads them as zeros.
+/// reads them as zeros. A leaf goes through the same dispatch as any node (its rule is
+/// empty): a test for leaves first cost P2 2.7% more instructions.
 #[inline(never)]
 fn dense_backward<T: Float>(tape: &mut Tape<T>, out: usize) {
     tape.dense.resize(out + 1, None);
@@ -874,9 +875,7 @@ fn dense_backward<T: Float>(tape: &mut Tape<T>, out: usize) {
         // An input's id is below the node's own, so its gradient slot is in `lo`.
         let (lo, hi) = grads.split_at_mut(id);
         let Some(up) = hi[0] else { continue };
-        if !node.is_leaf() {
-            Scalar::run_dense(nodes, node, lo, up);
-        }
+        Scalar::run_dense(nodes, node, lo, up);
     }
 }
 

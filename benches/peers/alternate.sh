@@ -34,6 +34,6 @@ for r in $(seq "$rounds"); do
     m=$(sed -nE 's/.*step median ([0-9.]+) ms.*/\1/p' <<<"$micro")
     mg=$(sed -nE 's/.*gc.collect: median ([0-9.]+).*/\1/p' <<<"$micro")
     awk -v t="$t" -v o="$ours3" 'BEGIN { printf "P3: PyTorch %.3f ms, ours %.3f ms: we are %.2fx faster\n", t, o, t / o }'
-    echo "P3's 8 GEMMs alone: PyTorch ${tg:-?} ms, numpy ${ng:-?} ms, ours (the bound, first of two) ${bound} ms"
+    printf "P3's 8 GEMMs alone: PyTorch %s ms, numpy %s ms, ours (the bound, first of two) %.3f ms\n" "${tg:-?}" "${ng:-?}" "$bound"
     awk -v m="$m" -v mg="$mg" -v o="$ours2" 'BEGIN { printf "P2: micrograd %.1f ms (%.1f with its collection), ours %.3f ms: we are %.0fx (%.0fx) faster\n", m, mg, o, m / o, mg / o }'
 done
