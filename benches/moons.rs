@@ -121,11 +121,14 @@ fn hand_step(p: &mut [f64], x: &[[f64; 2]], y: &[f64], g: &mut [f64]) -> f64 {
     loss
 }
 
-/// The forward pass from scalar nodes, one neuron at a time, as micrograd builds it: the
-/// parameter leaves and the loss, on tapegrad's tape or on the minimal one (same nodes).
-macro_rules! scalar_forward {
-    ($tape:expr, $p:expr, $x:expr, $y:expr, $V:ident) => {{
-        let v: Vec<$V<'_>> = $p.iter().map(|&w| $tape.scalar(w)).collect();
+/// One step from scalar nodes, one neuron at a time, as micrograd builds it, on tapegrad's
+/// tape or on the minimal one (the same nodes): clear, forward, backward, then each
+/// parameter moves by −LR times its gradient (`$grad` reads it from a handle).
+macro_rules! scalar_step_on {
+    ($tape:expr, $p:expr, $x:expr, $y:expr, $V:ident, $grad:expr) => {{
+        $tape.clear();
+        let tape = &*$tape;
+        let v: Vec<$V<'_>> = $p.iter().map(|&w| tape.scalar(w)).collect();
         let mut data = None;
         for (xi, &yi) in $x.iter().zip($y) {
             let h1: [$V<'_>; H] = std::array::from_fn(|j| {
@@ -150,30 +153,22 @@ macro_rules! scalar_forward {
             reg = reg + w.powi(2);
         }
         let loss = data.expect("points") / N as f64 + ALPHA * reg;
-        (v, loss)
+        loss.backward();
+        for (pk, &vk) in $p.iter_mut().zip(&v) {
+            *pk -= LR * $grad(vk);
+        }
+        loss.item()
     }};
 }
 
 /// The step built from scalar nodes on tapegrad's tape.
 fn scalar_step(gr: &mut Graph, p: &mut [f64], x: &[[f64; 2]], y: &[f64]) -> f64 {
-    gr.clear();
-    let (v, loss) = scalar_forward!(gr, p, x, y, Var);
-    loss.backward();
-    for (pk, vk) in p.iter_mut().zip(&v) {
-        *pk -= LR * vk.grad().item();
-    }
-    loss.item()
+    scalar_step_on!(gr, p, x, y, Var, |v: Var<'_>| v.grad().item())
 }
 
 /// The same step on the minimal scalar-only tape of `minimal_tape.rs`.
 fn minimal_step(t: &mut Tape, p: &mut [f64], x: &[[f64; 2]], y: &[f64]) -> f64 {
-    t.clear();
-    let (v, loss) = scalar_forward!(t, p, x, y, V);
-    loss.backward();
-    for (pk, vk) in p.iter_mut().zip(&v) {
-        *pk -= LR * vk.grad();
-    }
-    loss.item()
+    scalar_step_on!(t, p, x, y, V, |v: V<'_>| v.grad())
 }
 
 /// The step built from tensors: the batch as `[100, 2]`, x·Wᵀ + b per layer.
