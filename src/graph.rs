@@ -968,5 +968,14 @@ mod tests {
         g.scalar(1.0);
         g.clear();
         assert!(!g.records_gradients() && g.is_empty());
+        // Every node still forgets its history, past the first slot chunk too.
+        let x = g.scalar(2.0);
+        let mut y = x;
+        for _ in 0..100 {
+            y = y * x;
+        }
+        let t = g.tape.borrow();
+        assert!(t.nodes().iter().all(|n| n.is_leaf()));
+        assert_eq!(t.nodes()[y.id as usize].value.item(), 2f32.powi(101));
     }
 }
