@@ -3,6 +3,7 @@
 //! The limit is a hand-written forward loop into a `Vec` and a reverse loop over it.
 //! Run: `cargo bench --bench deep_chain`
 
+mod interleave;
 mod minimal_tape;
 
 use criterion::{Criterion, criterion_group, criterion_main};
@@ -85,6 +86,21 @@ fn bench(c: &mut Criterion) {
             black_box(minimal(&t, black_box(0.5), N))
         })
     });
+    // The target as a ratio timed in turns (`interleave.rs`): read "ms" as "×".
+    group.bench_function(
+        "ratio in turns: tape reused ÷ hand-written loops (ms = ×)",
+        |b| {
+            interleave::ratio(
+                b,
+                1,
+                || hand(black_box(0.5), N),
+                || {
+                    g.clear();
+                    tape(&g, black_box(0.5), N)
+                },
+            );
+        },
+    );
     group.finish();
 }
 

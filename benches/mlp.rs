@@ -10,6 +10,8 @@
 //! machine changed speed during the run.
 //! Run: `cargo bench --bench mlp`
 
+mod interleave;
+
 use criterion::{Criterion, criterion_group, criterion_main};
 use ndarray::linalg::general_mat_mul;
 use ndarray::{Array2, ArrayView2};
@@ -169,6 +171,20 @@ fn bench(c: &mut Criterion) {
     let (mut params, mut g) = (weights(), Graph::<f32>::default());
     group.bench_function("tape, matmul_t", |bch| {
         bch.iter(|| black_box(tape_step(&mut g, &mut params, &b)));
+    });
+    // The target as a ratio timed in turns (`interleave.rs`): read "ms" as "×".
+    let mut model = Mlp::<f32>::new(&SIZES, Activation::Relu, Init::HeUniform, 1);
+    let (mut opt, mut g) = (Sgd::new(LR), Graph::<f32>::default());
+    group.bench_function("ratio in turns: nn::Mlp + Sgd ÷ 8 GEMMs (ms = ×)", |bch| {
+        interleave::ratio(
+            bch,
+            1,
+            || {
+                gm.run();
+                gm.dw[0][[0, 0]]
+            },
+            || nn_step(&mut g, &mut model, &mut opt, &b),
+        );
     });
     group.finish();
 }

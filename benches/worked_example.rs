@@ -5,6 +5,7 @@
 //! tape of `minimal_tape.rs` is timed too, for scale. Run:
 //! `cargo bench --bench worked_example`
 
+mod interleave;
 mod minimal_tape;
 
 use criterion::{Criterion, criterion_group, criterion_main};
@@ -111,6 +112,31 @@ fn bench(c: &mut Criterion) {
     group.bench_function("minimal tape, reused", |bch| {
         bch.iter(|| black_box(minimal_step(&mut tape, black_box(&mut w), b)));
     });
+    // The targets as ratios timed in turns (`interleave.rs`): read "ms" as "×".
+    let (mut w, mut net, mut g) = (Network::default().w, Network::default(), Graph::new());
+    group.bench_function(
+        "ratio in turns: tape reused ÷ hand-written (ms = ×)",
+        |bch| {
+            interleave::ratio(
+                bch,
+                300,
+                || hand_step(black_box(&mut w), b),
+                || net.step(&mut g, LEARNING_RATE),
+            );
+        },
+    );
+    let (mut w, mut net) = (Network::default().w, Network::default());
+    group.bench_function(
+        "ratio in turns: tape fresh ÷ hand-written (ms = ×)",
+        |bch| {
+            interleave::ratio(
+                bch,
+                300,
+                || hand_step(black_box(&mut w), b),
+                || net.step(&mut Graph::new(), LEARNING_RATE),
+            );
+        },
+    );
     group.finish();
 }
 
