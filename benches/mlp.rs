@@ -7,7 +7,8 @@
 //! is timed twice: written with `matmul_t` (x·Wᵀ with the transpose as strides), and with the
 //! `nn::Mlp` model, `Params::bind`/`read_grads` and `optim::Sgd` as a user writes it. The
 //! bound is timed just before and just after the `nn::Mlp` step; when the two disagree, the
-//! machine changed speed during the run.
+//! machine changed speed during the run. The target is also timed as a ratio in turns
+//! (`interleave.rs`; read "ms" as "×"), which a change of speed does not skew.
 //! Run: `cargo bench --bench mlp`
 
 mod interleave;
