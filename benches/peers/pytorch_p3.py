@@ -60,12 +60,15 @@ h = [torch.rand(128, 256), torch.rand(128, 128), torch.rand(128, 10)]
 G = [torch.rand(128, 256), torch.rand(128, 128), torch.rand(128, 10)]
 dW = [torch.empty_like(w) for w in W]
 dh = [torch.empty(128, 256), torch.empty(128, 128)]
-def gemms():
-    torch.mm(x, W[0].t(), out=h[0]); torch.mm(h[0], W[1].t(), out=h[1]); torch.mm(h[1], W[2].t(), out=h[2])
-    torch.mm(G[2].t(), h[1], out=dW[2]); torch.mm(G[2], W[2], out=dh[1])
-    torch.mm(G[1].t(), h[0], out=dW[1]); torch.mm(G[1], W[1], out=dh[0])
-    torch.mm(G[0].t(), x, out=dW[0])
-gs = per_call(gemms, n)
+def eight(mm, tr, x, W, h, G, dW, dh):
+    """The step's eight products with `mm(a, b, out)` and the transpose `tr`."""
+    def run():
+        mm(x, tr(W[0]), h[0]); mm(h[0], tr(W[1]), h[1]); mm(h[1], tr(W[2]), h[2])
+        mm(tr(G[2]), h[1], dW[2]); mm(G[2], W[2], dh[1])
+        mm(tr(G[1]), h[0], dW[1]); mm(G[1], W[1], dh[0])
+        mm(tr(G[0]), x, dW[0])
+    return run
+gs = per_call(eight(lambda a, b, c: torch.mm(a, b, out=c), torch.t, x, W, h, G, dW, dh), n)
 print(f"torch {torch.__version__} threads {torch.get_num_threads()} (first loss {first:.6f}): step median {statistics.median(ts)*1e3:.3f} ms min {min(ts)*1e3:.3f} | 8 GEMMs median {statistics.median(gs)*1e3:.3f} ms min {min(gs)*1e3:.3f}")
 
 # The same eight products in numpy, whose BLAS (OpenBLAS in the PyPI wheel) is the limit
@@ -74,13 +77,9 @@ try:
     import numpy as np
 except ImportError:
     sys.exit(0)
-a = lambda t: t.numpy()
-nx, nW, nh, nG, ndW, ndh = a(x), [a(w) for w in W], [a(t) for t in h], [a(t) for t in G], [a(t) for t in dW], [a(t) for t in dh]
-def np_gemms():
-    np.matmul(nx, nW[0].T, out=nh[0]); np.matmul(nh[0], nW[1].T, out=nh[1]); np.matmul(nh[1], nW[2].T, out=nh[2])
-    np.matmul(nG[2].T, nh[1], out=ndW[2]); np.matmul(nG[2], nW[2], out=ndh[1])
-    np.matmul(nG[1].T, nh[0], out=ndW[1]); np.matmul(nG[1], nW[1], out=ndh[0])
-    np.matmul(nG[0].T, nx, out=ndW[0])
+# The same arrays, shared with the tensors above (`Tensor.numpy()` copies nothing).
+arrays = [x.numpy()] + [[t.numpy() for t in ts] for ts in (W, h, G, dW, dh)]
+np_gemms = eight(lambda a, b, c: np.matmul(a, b, out=c), np.transpose, *arrays)
 try:
     from threadpoolctl import threadpool_info
     blas = ", ".join(f"{i['internal_api']} {i.get('architecture', '')} {i['num_threads']} threads" for i in threadpool_info())
