@@ -231,8 +231,8 @@ pub(crate) struct Scalar<'t, T: Float, S: Slot<T>> {
     up: T,
 }
 
-/// A gradient slot the scalar interpreter adds into: a tensor slot of the general pass, or
-/// a plain number of the dense pass over an all-scalar tape. `None` reads as zero.
+/// A gradient slot the scalar interpreter adds into: a tensor slot of the general pass
+/// (`None` reads as zero), or a plain number of the dense pass over an all-scalar tape.
 pub(crate) trait Slot<T: Float> {
     /// slot += g (the first gradient is stored as it is, so −0.0 keeps its sign).
     fn add(&mut self, g: T);
@@ -250,13 +250,12 @@ impl<T: Float> Slot<T> for Option<Tensor<T>> {
     }
 }
 
-impl<T: Float> Slot<T> for Option<T> {
+/// A plain number of the dense pass, which starts at −0: −0 + g is g exactly, so the first
+/// gradient is stored as it is (its sign of zero too) with no test.
+impl<T: Float> Slot<T> for T {
     #[inline(always)]
     fn add(&mut self, g: T) {
-        *self = Some(match *self {
-            Some(acc) => acc + g,
-            None => g,
-        });
+        *self += g;
     }
 }
 
@@ -296,16 +295,11 @@ impl<'t, T: Float, S: Slot<T>> Scalar<'t, T, S> {
     }
 }
 
-impl<'t, T: Float> Scalar<'t, T, Option<T>> {
+impl<'t, T: Float> Scalar<'t, T, T> {
     /// Runs node `id`'s backward rule in the dense pass, where every value is a scalar: the
     /// values are read without a check, and constants are not filtered out.
     #[inline(always)]
-    pub(crate) fn run_dense(
-        nodes: &'t [Node<T>],
-        node: &Node<T>,
-        grads: &'t mut [Option<T>],
-        up: T,
-    ) {
+    pub(crate) fn run_dense(nodes: &'t [Node<T>], node: &Node<T>, grads: &'t mut [T], up: T) {
         let mut c = Scalar {
             inputs: node.inputs(),
             nodes,

@@ -19,10 +19,13 @@
 //!   last one), so nothing between computing a value and storing it can return, and the
 //!   value goes from a register straight into its node.
 //! - **Dense pass:** a tape holding no arrays (`Tape::arrays == 0`) is differentiated with
-//!   plain numbers as gradients, each rule inlined on values in registers. Other tapes take
-//!   the general pass, with a tensor per gradient and the scalar interpreter wherever a node
-//!   and its inputs are rank 0.
-//! - Ops are `Copy` (index lists live in a side table) and literal names are two plain lists,
+//!   plain numbers as gradients (starting at −0, so adding needs no test), each rule inlined
+//!   on values in registers. Other tapes take the general pass, with a tensor per gradient
+//!   and the scalar interpreter wherever a node and its inputs are rank 0.
+//! - **Zero gradients send nothing:** in both passes, a node whose gradient is the scalar
+//!   zero is skipped, so a ReLU that is off or a hinge loss past its margin costs nothing to
+//!   differentiate (and 0 · ∞ cannot turn into a NaN).
+//! - Ops are `Copy` (index lists live in a side table) and literal names are one plain list,
 //!   so a scalar tape clears without visiting its nodes.
 
 use crate::chain::{Eager, Recording, Scalar};
@@ -135,9 +138,9 @@ pub(crate) struct Tape<T: Float> {
     /// The gradient of the last `backward` per node; `None` reads as zeros.
     pub(crate) grads: Vec<Option<Tensor<T>>>,
     /// The gradients of the last `backward` when every value on the tape was a scalar (then
-    /// `grads` is empty): plain numbers, so that pass never touches a tensor. Read both
-    /// through [`Tape::grad_of`].
-    pub(crate) dense: Vec<Option<T>>,
+    /// `grads` is empty): plain numbers, so that pass never touches a tensor, with exactly
+    /// −0 for "none" (see `dense_backward`). Read both through [`Tape::grad_of`].
+    pub(crate) dense: Vec<T>,
     /// How many nodes hold an array (anything but a rank-0 value); 0 selects the dense pass.
     pub(crate) arrays: usize,
     /// Scratch values of the eager interpreter, reused from node to node and call to call.
@@ -369,7 +372,11 @@ impl<T: Float> Tape<T> {
             Some(g) => g.clone(),
             // The dense pass writes constants' slots too; they read as zeros.
             None if !self.slots[id].requires() => None,
-            None => self.dense.get(id).copied().flatten().map(Tensor::scalar),
+            None => self
+                .dense
+                .get(id)
+                .filter(|g| !g.is_neg_zero())
+                .map(|&g| Tensor::scalar(g)),
         }
     }
 
@@ -814,6 +821,15 @@ impl<'g, T: Float> Var<'g, T> {
     /// One reverse sweep over the tape. Each node's gradient is reset first, so calling it
     /// twice gives the same gradients, never doubled ones. The output's own gradient reads 1.
     ///
+    /// A node whose gradient is the scalar zero sends nothing to its inputs. What it would
+    /// send, 0 · ∂y/∂x, is zero wherever the partial derivative is finite, so skipping it
+    /// changes nothing there but the sign of a zero. Where the partial is infinite (√x or
+    /// ln x at 0), 0 · ∞ would be NaN, although the output does not change with that input
+    /// at all; skipping it keeps the gradient finite. And a part of the graph the output
+    /// multiplies by zero (a ReLU that is off, a hinge loss past its margin) costs nothing
+    /// to differentiate. (Tensor gradients are not checked for zeros: that would cost a pass
+    /// over each one.)
+    ///
     /// # Panics
     /// When the value is not exactly one element; the message shows its shape.
     #[track_caller]
@@ -843,6 +859,9 @@ impl<'g, T: Float> Var<'g, T> {
             }
             let Some(up) = &tape.grads[id] else { continue };
             if let Some(up) = up.as_scalar() {
+                if up == T::ZERO {
+                    continue; // a zero gradient sends nothing
+                }
                 // An input's id is below the node's own, so its gradient slot is below `id`.
                 let grads = &mut tape.grads[..id];
                 if Scalar::run(&tape.slots, grads, id, up) {
@@ -854,23 +873,31 @@ impl<'g, T: Float> Var<'g, T> {
     }
 }
 
-/// [`Var::backward`] on a tape of scalars only: the gradients are plain numbers (`None` for
-/// a node the output does not reach), each rule runs on numbers in registers. Constants'
-/// slots are written too (filtering them costs more than it saves); `Tape::grad_of`
-/// reads them as zeros. A leaf goes through the same dispatch as any node (its rule is
-/// empty): a test for leaves first cost P2 2.7% more instructions.
+/// [`Var::backward`] on a tape of scalars only: the gradients are plain numbers, each rule
+/// runs on numbers in registers.
+///
+/// Every slot starts at exactly −0: adding to it needs no test (−0 + g is g, to the bit,
+/// so the first gradient is stored as it is), and a slot still at −0 after the pass reads
+/// as "no gradient" (zeros). A node whose gradient is zero when its turn comes sends
+/// nothing, as in the general pass (see [`Var::backward`]). Constants' slots are written
+/// too (filtering them costs more than it saves); `Tape::grad_of` reads them as zeros. A
+/// leaf goes through the same dispatch as any node (its rule is empty): a test for leaves
+/// first cost P2 2.7% more instructions.
 #[inline(never)]
 fn dense_backward<T: Float>(tape: &mut Tape<T>, out: usize) {
-    tape.dense.resize(out + 1, None);
+    tape.dense.resize(out + 1, T::NEG_ZERO);
     // Slices of a known length, so the indexing in the loop needs no checks.
     let grads = &mut tape.dense[..=out];
     let nodes = &tape.slots[..=out];
-    grads[out] = Some(T::ONE);
+    grads[out] = T::ONE;
     for id in (0..=out).rev() {
         let node = &nodes[id];
         // An input's id is below the node's own, so its gradient slot is in `lo`.
         let (lo, hi) = grads.split_at_mut(id);
-        let Some(up) = hi[0] else { continue };
+        let up = hi[0];
+        if up == T::ZERO {
+            continue; // not reached, or a zero gradient: it sends nothing
+        }
         Scalar::run_dense(nodes, node, lo, up);
     }
 }
