@@ -827,8 +827,10 @@ impl<'g, T: Float> Var<'g, T> {
     /// ln x at 0), 0 · ∞ would be NaN, although the output does not change with that input
     /// at all; skipping it keeps the gradient finite. And a part of the graph the output
     /// multiplies by zero (a ReLU that is off, a hinge loss past its margin) costs nothing
-    /// to differentiate. (Tensor gradients are not checked for zeros: that would cost a pass
-    /// over each one.)
+    /// to differentiate. Tensor gradients are not checked for zeros (that would cost a pass
+    /// over each one), and [`Graph::grad`] records every product, zero or not, because second
+    /// derivatives need them; so at such a point those two give the NaN (see
+    /// `docs/conventions.md`).
     ///
     /// # Panics
     /// When the value is not exactly one element; the message shows its shape.
