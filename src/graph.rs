@@ -22,9 +22,9 @@
 //!   plain numbers as gradients (starting at −0, so adding needs no test), each rule inlined
 //!   on values in registers. Other tapes take the general pass, with a tensor per gradient
 //!   and the scalar interpreter wherever a node and its inputs are rank 0.
-//! - **Zero gradients send nothing:** in both passes, a node whose gradient is the scalar
-//!   zero is skipped, so a ReLU that is off or a hinge loss past its margin costs nothing to
-//!   differentiate (and 0 · ∞ cannot turn into a NaN).
+//! - **Zero gradients send nothing:** in both passes, a node whose gradient is zero (every
+//!   element) is skipped, so a ReLU that is off or a hinge loss past its margin costs nothing
+//!   to differentiate (and 0 · ∞ cannot turn into a NaN there).
 //! - Ops are `Copy` (index lists live in a side table) and literal names are one plain list,
 //!   so a scalar tape clears without visiting its nodes.
 
@@ -821,16 +821,16 @@ impl<'g, T: Float> Var<'g, T> {
     /// One reverse sweep over the tape. Each node's gradient is reset first, so calling it
     /// twice gives the same gradients, never doubled ones. The output's own gradient reads 1.
     ///
-    /// A node whose gradient is the scalar zero sends nothing to its inputs. What it would
-    /// send, 0 · ∂y/∂x, is zero wherever the partial derivative is finite, so skipping it
-    /// changes nothing there but the sign of a zero. Where the partial is infinite (√x or
-    /// ln x at 0), 0 · ∞ would be NaN, although the output does not change with that input
-    /// at all; skipping it keeps the gradient finite. And a part of the graph the output
-    /// multiplies by zero (a ReLU that is off, a hinge loss past its margin) costs nothing
-    /// to differentiate. Tensor gradients are not checked for zeros (that would cost a pass
-    /// over each one), and [`Graph::grad`] records every product, zero or not, because second
-    /// derivatives need them; so at such a point those two give the NaN (see
-    /// `docs/conventions.md`).
+    /// A node whose gradient is zero (every element of it) sends nothing to its inputs. What
+    /// it would send, 0 · ∂y/∂x, is zero wherever the partial derivative is finite, so
+    /// skipping it changes nothing there but the sign of a zero. Where the partial is
+    /// infinite (√x or ln x at 0), 0 · ∞ would be NaN, although the output does not change
+    /// with that input at all; skipping it keeps the gradient finite. And a part of the graph
+    /// the output multiplies by zero (a ReLU that is off, a hinge loss past its margin) costs
+    /// nothing to differentiate. Two places still give the NaN (see `docs/conventions.md`):
+    /// a tensor gradient that is zero in some elements only (the rules work on whole
+    /// tensors), and [`Graph::grad`], which records every product, zero or not, because
+    /// second derivatives need them.
     ///
     /// # Panics
     /// When the value is not exactly one element; the message shows its shape.
@@ -860,10 +860,12 @@ impl<'g, T: Float> Var<'g, T> {
                 continue; // a leaf
             }
             let Some(up) = &tape.grads[id] else { continue };
+            // A zero gradient sends nothing. The scan stops at the first element that is not
+            // zero, which for most gradients is the first.
+            if up.data().iter().all(|&u| u == T::ZERO) {
+                continue;
+            }
             if let Some(up) = up.as_scalar() {
-                if up == T::ZERO {
-                    continue; // a zero gradient sends nothing
-                }
                 // An input's id is below the node's own, so its gradient slot is below `id`.
                 let grads = &mut tape.grads[..id];
                 if Scalar::run(&tape.slots, grads, id, up) {

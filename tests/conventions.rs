@@ -198,7 +198,7 @@ fn division_by_zero_follows_ieee() {
 fn a_zero_gradient_meeting_an_infinite_slope() {
     // y = √x · m + 3x at x = 0, with the mask m = step(x − 1) = 0: y = 3x near 0, so
     // dy/dx = 3. The √ node's gradient is 0 · ... = 0 and its slope 1/(2√x) is ∞ at 0.
-    // `backward` does not send 0 · ∞ (a node whose scalar gradient is 0 sends nothing).
+    // `backward` does not send 0 · ∞ (a node whose gradient is 0 sends nothing).
     fn f(x: Var<'_>) -> Var<'_> {
         x.sqrt() * (x - 1.0).step() + x * 3.0
     }
@@ -207,12 +207,16 @@ fn a_zero_gradient_meeting_an_infinite_slope() {
     let y = f(x);
     y.backward();
     assert_eq!((y.item(), x.grad().item()), (0.0, 3.0));
-    // The recorded path records every product (its second derivatives need them), and
-    // tensor gradients are not checked for zeros: both give 0 · ∞ = NaN, as PyTorch and JAX.
-    assert!(g.grad(y, &[x])[0].item().is_nan());
+    // Elementwise on a tensor: a gradient that is zero everywhere sends nothing too.
+    let (_, dx) = row(f, &[0.0, 0.0], &[1.0, 1.0]);
+    assert_eq!(dx, [3.0, 3.0]);
+    // A tensor gradient that is zero in some elements only still sends 0 · ∞ = NaN there
+    // (the rules work on whole tensors), and so does the recorded path, which records every
+    // product (its second derivatives need them): NaN, as in PyTorch and JAX.
     let (_, dx) = row(f, &[0.0, 4.0], &[1.0, 1.0]);
     assert!(dx[0].is_nan());
     assert_eq!(dx[1], 3.25, "1/(2·√4) + 3 where the mask is 1");
+    assert!(g.grad(y, &[x])[0].item().is_nan());
 }
 
 /// A named unary function of a node.
