@@ -45,6 +45,9 @@ struct Stats {
     /// The largest |a − n| as a fraction of the allowed 1e-5 + 1e-3·|n|.
     max_tol_ratio: f64,
     max_recorded_gap: f64,
+    /// Elements where the recorded path gave NaN and `backward` a finite number: a zero
+    /// gradient meeting an infinite slope, which `backward` skips (docs/conventions.md).
+    recorded_nans: usize,
     inner_products: usize,
     inner_skips: usize,
     max_inner_err: f64,
@@ -236,6 +239,15 @@ fn check_program(p: &Program, seed: u64, stats: &RefCell<Stats>) -> Result<(), T
         {
             let mut s = stats.borrow_mut();
             s.elements += 1;
+            if rec.is_nan() != a.is_nan() {
+                // The one documented difference; a NaN from `backward` alone is a bug.
+                if a.is_nan() {
+                    return Err(TestCaseError::fail(format!(
+                        "recorded path {rec:e} vs backward {a:e} at input {i} element {j}"
+                    )));
+                }
+                s.recorded_nans += 1;
+            }
             let gap = (rec - a).abs();
             s.max_recorded_gap = s.max_recorded_gap.max(gap / a.abs().max(1.0));
             if gap > 1e-12 * a.abs().max(1.0) {
@@ -353,8 +365,8 @@ fn print_stats(name: &str, s: &Stats) {
         "{name}: {} graphs ({} inner-product checks), {:.1} values per program on average (max {}), \
          {:.1} tape nodes per graph (max {}); {} gradient elements; {} kink skips in {} graphs, \
          {} inner-product skips; largest |a-n| {:.2e} ({:.2e} of its tolerance at most); \
-         largest recorded-vs-backward gap {:.2e}; largest inner-product error {:.2e} \
-         (exact J·u: {:.2e})",
+         largest recorded-vs-backward gap {:.2e} ({} recorded NaNs where backward skipped a \
+         zero gradient); largest inner-product error {:.2e} (exact J·u: {:.2e})",
         s.graphs,
         s.inner_products,
         s.values as f64 / s.graphs.max(1) as f64,
@@ -368,6 +380,7 @@ fn print_stats(name: &str, s: &Stats) {
         s.max_abs_err,
         s.max_tol_ratio,
         s.max_recorded_gap,
+        s.recorded_nans,
         s.max_inner_err,
         s.max_exact_inner_err,
     );
