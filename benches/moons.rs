@@ -8,7 +8,8 @@
 //! step), so the figure does not depend on how far the model has trained. Run:
 //! `cargo bench --bench moons`
 
-use criterion::{BatchSize, Criterion, criterion_group, criterion_main};
+use criterion::measurement::WallTime;
+use criterion::{BatchSize, BenchmarkGroup, Criterion, criterion_group, criterion_main};
 use std::hint::black_box;
 use std::time::Duration;
 use tapegrad::{Graph, Tensor, Var, nn};
@@ -207,6 +208,18 @@ fn tensors(p: &[f64]) -> Vec<Tensor<f64>> {
     ]
 }
 
+/// Times `step` on the state `seed` makes, made anew (untimed) for every call.
+fn from_seed<S>(
+    group: &mut BenchmarkGroup<'_, WallTime>,
+    name: &str,
+    seed: impl Fn() -> S,
+    mut step: impl FnMut(&mut S) -> f64,
+) {
+    group.bench_function(name, |b| {
+        b.iter_batched_ref(&seed, |s| black_box(step(s)), BatchSize::SmallInput);
+    });
+}
+
 fn bench(c: &mut Criterion) {
     let (x, y) = moons();
     // The four forms compute the same loss from the same parameters.
@@ -235,38 +248,33 @@ fn bench(c: &mut Criterion) {
     // sample, so a tape made inside one would be new for each sample, and its first step
     // would pay for fresh memory.
     let seed = init();
-    let small = BatchSize::SmallInput;
-    group.bench_function("hand-written", |bch| {
-        bch.iter_batched_ref(
-            || seed.clone(),
-            |p| black_box(hand_step(p, &x, &y, &mut gbuf)),
-            small,
-        );
-    });
+    from_seed(
+        &mut group,
+        "hand-written",
+        || seed.clone(),
+        |p| hand_step(p, &x, &y, &mut gbuf),
+    );
     let mut g = Graph::new();
-    group.bench_function("tape, scalar nodes", |bch| {
-        bch.iter_batched_ref(
-            || seed.clone(),
-            |p| black_box(scalar_step(&mut g, p, &x, &y)),
-            small,
-        );
-    });
+    from_seed(
+        &mut group,
+        "tape, scalar nodes",
+        || seed.clone(),
+        |p| scalar_step(&mut g, p, &x, &y),
+    );
     let mut t = Tape::new();
-    group.bench_function("minimal tape, scalar nodes", |bch| {
-        bch.iter_batched_ref(
-            || seed.clone(),
-            |p| black_box(minimal_step(&mut t, p, &x, &y)),
-            small,
-        );
-    });
+    from_seed(
+        &mut group,
+        "minimal tape, scalar nodes",
+        || seed.clone(),
+        |p| minimal_step(&mut t, p, &x, &y),
+    );
     let mut g = Graph::new();
-    group.bench_function("tape, tensors", |bch| {
-        bch.iter_batched_ref(
-            || tensors(&seed),
-            |p| black_box(tensor_step(&mut g, p, &xt, &yt)),
-            small,
-        );
-    });
+    from_seed(
+        &mut group,
+        "tape, tensors",
+        || tensors(&seed),
+        |p| tensor_step(&mut g, p, &xt, &yt),
+    );
     group.finish();
 }
 

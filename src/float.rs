@@ -32,9 +32,6 @@ pub trait Float:
     const ZERO: Self;
     /// 1.
     const ONE: Self;
-    /// −0, the sum's identity that keeps a zero's sign: −0 + x = x for every x, +0 and −0
-    /// included.
-    const NEG_ZERO: Self;
     /// The dtype name used in files and messages: `"f32"` or `"f64"`.
     const NAME: &'static str;
     /// Converts from `f64`, rounding to nearest.
@@ -65,8 +62,6 @@ pub trait Float:
     fn sign(self) -> Self;
     /// Whether x is NaN.
     fn is_nan(self) -> bool;
-    /// Whether x is exactly −0 (its bits, so +0 is not).
-    fn is_neg_zero(self) -> bool;
     /// Whether x is neither infinite nor NaN.
     fn is_finite(self) -> bool;
 }
@@ -76,7 +71,6 @@ macro_rules! impl_float {
         impl Float for $t {
             const ZERO: Self = 0.0;
             const ONE: Self = 1.0;
-            const NEG_ZERO: Self = -0.0;
             const NAME: &'static str = $name;
             #[inline]
             fn from_f64(x: f64) -> Self {
@@ -132,10 +126,6 @@ macro_rules! impl_float {
             #[inline]
             fn is_nan(self) -> bool {
                 <$t>::is_nan(self)
-            }
-            #[inline(always)]
-            fn is_neg_zero(self) -> bool {
-                self.to_bits() == (-0.0 as $t).to_bits()
             }
             #[inline]
             fn is_finite(self) -> bool {

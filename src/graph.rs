@@ -375,7 +375,8 @@ impl<T: Float> Tape<T> {
             None => self
                 .dense
                 .get(id)
-                .filter(|g| !g.is_neg_zero())
+                // A slot still at exactly −0 (to_f64 keeps the sign) got no gradient.
+                .filter(|g| g.to_f64().to_bits() != (-0.0f64).to_bits())
                 .map(|&g| Tensor::scalar(g)),
         }
     }
@@ -889,7 +890,7 @@ impl<'g, T: Float> Var<'g, T> {
 /// first cost P2 2.7% more instructions.
 #[inline(never)]
 fn dense_backward<T: Float>(tape: &mut Tape<T>, out: usize) {
-    tape.dense.resize(out + 1, T::NEG_ZERO);
+    tape.dense.resize(out + 1, -T::ZERO);
     // Slices of a known length, so the indexing in the loop needs no checks.
     let grads = &mut tape.dense[..=out];
     let nodes = &tape.slots[..=out];
