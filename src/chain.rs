@@ -49,50 +49,50 @@ pub(crate) trait Chain<T: Float> {
 
     // The primitive ops, for rules that read as math.
     fn mul(&mut self, a: Self::H, b: Self::H) -> Self::H {
-        self.apply(Op::Mul, &[a, b], &[])
+        self.apply(ops::Mul.into(), &[a, b], &[])
     }
     fn div(&mut self, a: Self::H, b: Self::H) -> Self::H {
-        self.apply(Op::Div, &[a, b], &[])
+        self.apply(ops::Div.into(), &[a, b], &[])
     }
     /// c·a.
     fn scale(&mut self, a: Self::H, c: T) -> Self::H {
-        self.apply(Op::Scale(c), &[a], &[])
+        self.apply(ops::Scale(c).into(), &[a], &[])
     }
     /// a + c.
     fn shift(&mut self, a: Self::H, c: T) -> Self::H {
-        self.apply(Op::Shift(c), &[a], &[])
+        self.apply(ops::Shift(c).into(), &[a], &[])
     }
     fn neg(&mut self, a: Self::H) -> Self::H {
         self.scale(a, -T::ONE)
     }
     fn powi(&mut self, a: Self::H, n: i32) -> Self::H {
-        self.apply(Op::PowI(n), &[a], &[])
+        self.apply(ops::PowI(n).into(), &[a], &[])
     }
     fn powf(&mut self, a: Self::H, p: T) -> Self::H {
-        self.apply(Op::PowF(p), &[a], &[])
+        self.apply(ops::PowF(p).into(), &[a], &[])
     }
     fn sign(&mut self, a: Self::H) -> Self::H {
-        self.apply(Op::Sign, &[a], &[])
+        self.apply(ops::Sign.into(), &[a], &[])
     }
     fn hardmax(&mut self, a: Self::H, axis: usize) -> Self::H {
-        self.apply(Op::Hardmax(axis as u32), &[a], &[])
+        self.apply(ops::Hardmax(axis as u32).into(), &[a], &[])
     }
     /// op(a)·op(b), where op transposes when the flag is set (as strides, never a copy).
     fn matmul(&mut self, a: Self::H, ta: bool, b: Self::H, tb: bool) -> Self::H {
-        self.apply(Op::MatMul { ta, tb }, &[a, b], &[])
+        self.apply(ops::MatMul { ta, tb }.into(), &[a, b], &[])
     }
     fn transpose(&mut self, a: Self::H) -> Self::H {
-        self.apply(Op::Transpose, &[a], &[])
+        self.apply(ops::Transpose.into(), &[a], &[])
     }
     fn reshape(&mut self, a: Self::H, shape: &[usize]) -> Self::H {
-        self.apply(Op::Reshape, &[a], shape)
+        self.apply(ops::Reshape.into(), &[a], shape)
     }
     /// Sums `a` down to `shape`; returns `a` itself when it already has that shape.
     fn sum_to(&mut self, a: Self::H, shape: &[usize]) -> Self::H {
         if self.shape(a)[..] == *shape {
             a
         } else {
-            self.apply(Op::SumTo, &[a], shape)
+            self.apply(ops::SumTo.into(), &[a], shape)
         }
     }
     /// Broadcasts `a` up to `shape`; returns `a` itself when it already has that shape.
@@ -100,15 +100,15 @@ pub(crate) trait Chain<T: Float> {
         if self.shape(a)[..] == *shape {
             a
         } else {
-            self.apply(Op::BroadcastTo, &[a], shape)
+            self.apply(ops::BroadcastTo.into(), &[a], shape)
         }
     }
     /// `index`: a position in the tape's table of index lists.
     fn gather(&mut self, a: Self::H, axis: u32, index: u32) -> Self::H {
-        self.apply(Op::Gather { axis, index }, &[a], &[])
+        self.apply(ops::Gather { axis, index }.into(), &[a], &[])
     }
     fn scatter(&mut self, a: Self::H, axis: u32, index: u32, shape: &[usize]) -> Self::H {
-        self.apply(Op::Scatter { axis, index }, &[a], shape)
+        self.apply(ops::Scatter { axis, index }.into(), &[a], shape)
     }
 }
 
@@ -437,7 +437,7 @@ impl<T: Float> Chain<T> for Recording<'_, T> {
         }
         self.gmap[t] = Some(match self.gmap[t] {
             None => g.0,
-            Some(prev) => self.tape.record(Op::Add, [prev, g.0], &[]),
+            Some(prev) => self.tape.record(ops::Add.into(), [prev, g.0], &[]),
         });
     }
 }

@@ -69,7 +69,7 @@ impl<'g, T: Float> Dot<'g, T> {
 }
 
 /// A number to 6 significant digits without trailing zeros, the same on every platform.
-fn num(v: f64) -> String {
+pub(crate) fn num(v: f64) -> String {
     if v == 0.0 {
         "0".into()
     } else if (1e-4..1e6).contains(&v.abs()) {
@@ -92,21 +92,7 @@ fn op_label<T: Float>(op: &Op<T>, requires: bool) -> String {
     match op {
         Op::Leaf if requires => "variable".into(),
         Op::Leaf => "constant".into(),
-        Op::Scale(c) => format!("scale ×{}", num(c.to_f64())),
-        Op::Shift(c) if c.to_f64() < 0.0 => format!("shift {}", num(c.to_f64())),
-        Op::Shift(c) => format!("shift +{}", num(c.to_f64())),
-        Op::PowI(n) => format!("powi {n}"),
-        Op::PowF(p) => format!("powf {}", num(p.to_f64())),
-        Op::MatMul { ta, tb } => format!(
-            "matmul{}{}",
-            if *ta { " Aᵀ" } else { "" },
-            if *tb { " Bᵀ" } else { "" }
-        ),
-        Op::Max(axis) | Op::Hardmax(axis) => format!("{} axis {axis}", op.name()),
-        Op::Gather { axis, .. } | Op::Scatter { axis, .. } => {
-            format!("{} axis {axis}", op.name())
-        }
-        _ => op.name().into(),
+        _ => op.label(),
     }
 }
 

@@ -600,7 +600,7 @@ impl<T: Float> Graph<T> {
                 id,
                 up,
             };
-            ops::backward(&op, &mut c);
+            ops::rule(&op, &mut c);
         }
         wrt.iter()
             .map(|w| {
@@ -636,10 +636,11 @@ impl<T: Float> Graph<T> {
     #[inline(always)]
     pub(crate) fn push<'g>(
         &'g self,
-        op: Op<T>,
+        op: impl Into<Op<T>>,
         args: &[Var<'g, T>],
         target: &[usize],
     ) -> Var<'g, T> {
+        let op = op.into();
         for a in args {
             if !std::ptr::eq(self, a.graph) {
                 // By value, so the fast path never writes `args` to memory.
@@ -919,7 +920,7 @@ fn tensor_step<T: Float>(tape: &mut Tape<T>, id: usize) {
         indices: &tape.indices,
         id,
     };
-    ops::backward(&tape.slots[id].op, &mut c);
+    ops::rule(&tape.slots[id].op, &mut c);
     c.scratch.clear();
 }
 

@@ -8,7 +8,7 @@
 
 use crate::float::Float;
 use crate::graph::Var;
-use crate::ops::Op;
+use crate::ops;
 use crate::tensor::Tensor;
 use std::ops::{Add, Div, Mul, Neg, Sub};
 
@@ -25,10 +25,10 @@ macro_rules! var_var {
     };
 }
 
-var_var!(Add, add, Op::Add);
-var_var!(Sub, sub, Op::Sub);
-var_var!(Mul, mul, Op::Mul);
-var_var!(Div, div, Op::Div);
+var_var!(Add, add, ops::Add);
+var_var!(Sub, sub, ops::Sub);
+var_var!(Mul, mul, ops::Mul);
+var_var!(Div, div, ops::Div);
 
 impl<'g, T: Float> Neg for Var<'g, T> {
     type Output = Var<'g, T>;
@@ -36,7 +36,7 @@ impl<'g, T: Float> Neg for Var<'g, T> {
     #[track_caller]
     #[inline]
     fn neg(self) -> Self {
-        self.graph.push(Op::Scale(-T::ONE), &[self], &[])
+        self.graph.push(ops::Scale(-T::ONE), &[self], &[])
     }
 }
 
@@ -47,7 +47,7 @@ macro_rules! var_scalar {
             #[track_caller]
             #[inline]
             fn add(self, c: $t) -> Self {
-                self.graph.push(Op::Shift(c), &[self], &[])
+                self.graph.push(ops::Shift(c), &[self], &[])
             }
         }
         impl<'g> Add<Var<'g, $t>> for $t {
@@ -64,7 +64,7 @@ macro_rules! var_scalar {
             #[track_caller]
             #[inline]
             fn sub(self, c: $t) -> Self {
-                self.graph.push(Op::Shift(-c), &[self], &[])
+                self.graph.push(ops::Shift(-c), &[self], &[])
             }
         }
         impl<'g> Sub<Var<'g, $t>> for $t {
@@ -81,7 +81,7 @@ macro_rules! var_scalar {
             #[track_caller]
             #[inline]
             fn mul(self, c: $t) -> Self {
-                self.graph.push(Op::Scale(c), &[self], &[])
+                self.graph.push(ops::Scale(c), &[self], &[])
             }
         }
         impl<'g> Mul<Var<'g, $t>> for $t {

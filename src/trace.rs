@@ -283,7 +283,7 @@ impl<T: Float> LocalRule<T> {
             indices: &tape.indices,
             id: c,
         };
-        ops::backward(&node.op, &mut eager);
+        ops::rule(&node.op, &mut eager);
         self.scratch.clear();
         self.grads[c] = None;
         let mut out: Vec<(usize, Option<f64>)> = Vec::with_capacity(2);

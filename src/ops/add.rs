@@ -3,6 +3,7 @@
 use super::binary;
 use crate::chain::Chain;
 use crate::float::Float;
+use crate::ops::Primitive;
 use crate::tensor::Tensor;
 
 /// The kernel on one pair of elements (the scalar fast path calls it directly).
@@ -11,19 +12,33 @@ pub(crate) fn at<T: Float>(x: T, y: T) -> T {
     x + y
 }
 
-#[track_caller]
-pub(crate) fn forward<T: Float>(a: &Tensor<T>, b: &Tensor<T>) -> Tensor<T> {
-    binary("add", a, b, at)
-}
+/// The op as recorded on the tape.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Add;
 
-#[inline(always)]
-pub(crate) fn backward<T: Float>(c: &mut impl Chain<T>) {
-    let g = c.upstream();
-    for k in 0..2 {
-        if c.needs(k) {
-            let shape = c.shape(c.input(k));
-            let gk = c.sum_to(g, &shape);
-            c.send(k, gk);
+impl<T: Float> Primitive<T> for Add {
+    const NAME: &'static str = "add";
+
+    #[inline(always)]
+    fn scalar(self, x: T, y: T) -> Option<T> {
+        Some(at(x, y))
+    }
+
+    #[track_caller]
+    fn forward(self, x: &[&Tensor<T>], _: &[usize], _: &[Vec<usize>]) -> Tensor<T> {
+        let (a, b) = (x[0], x[1]);
+        binary("add", a, b, at)
+    }
+
+    #[inline(always)]
+    fn backward(self, c: &mut impl Chain<T>) {
+        let g = c.upstream();
+        for k in 0..2 {
+            if c.needs(k) {
+                let shape = c.shape(c.input(k));
+                let gk = c.sum_to(g, &shape);
+                c.send(k, gk);
+            }
         }
     }
 }

@@ -4,7 +4,7 @@
 use crate::chain::Chain;
 use crate::float::Float;
 use crate::graph::Var;
-use crate::ops::Op;
+use crate::ops::Primitive;
 use crate::shape::{self, broadcasts_to};
 use crate::tensor::Tensor;
 
@@ -15,16 +15,8 @@ impl<'g, T: Float> Var<'g, T> {
     /// When the value's shape does not broadcast to `shape`.
     #[track_caller]
     pub fn broadcast_to(self, shape: &[usize]) -> Self {
-        self.graph.push(Op::BroadcastTo, &[self], shape)
+        self.graph.push(BroadcastTo, &[self], shape)
     }
-}
-
-#[track_caller]
-pub(crate) fn forward<T: Float>(x: &Tensor<T>, target: &[usize]) -> Tensor<T> {
-    if !broadcasts_to(x.shape(), target) {
-        broadcast_panic(x.shape(), target);
-    }
-    shape::broadcast_to(x, target)
 }
 
 #[cold]
@@ -33,12 +25,34 @@ fn broadcast_panic(from: &[usize], to: &[usize]) -> ! {
     panic!("broadcast_to: {from:?} does not broadcast to {to:?}")
 }
 
-#[inline(always)]
-pub(crate) fn backward<T: Float>(c: &mut impl Chain<T>) {
-    let g = c.upstream();
-    let shape = c.shape(c.input(0));
-    let gx = c.sum_to(g, &shape);
-    c.send(0, gx);
+/// The op as recorded on the tape.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct BroadcastTo;
+
+impl<T: Float> Primitive<T> for BroadcastTo {
+    const NAME: &'static str = "broadcast_to";
+
+    #[inline(always)]
+    fn scalar(self, _: T, _: T) -> Option<T> {
+        None
+    }
+
+    #[track_caller]
+    fn forward(self, x: &[&Tensor<T>], target: &[usize], _: &[Vec<usize>]) -> Tensor<T> {
+        let x = x[0];
+        if !broadcasts_to(x.shape(), target) {
+            broadcast_panic(x.shape(), target);
+        }
+        shape::broadcast_to(x, target)
+    }
+
+    #[inline(always)]
+    fn backward(self, c: &mut impl Chain<T>) {
+        let g = c.upstream();
+        let shape = c.shape(c.input(0));
+        let gx = c.sum_to(g, &shape);
+        c.send(0, gx);
+    }
 }
 
 #[cfg(test)]

@@ -1,8 +1,10 @@
 //! A stop-gradient: the value passes through, and no gradient flows back.
 
+use crate::chain::Chain;
 use crate::float::Float;
 use crate::graph::Var;
-use crate::ops::Op;
+use crate::ops::Primitive;
+use crate::tensor::Tensor;
 
 impl<'g, T: Float> Var<'g, T> {
     /// The same value, treated as a constant: no gradient flows back through it. Used, for
@@ -17,8 +19,31 @@ impl<'g, T: Float> Var<'g, T> {
     /// ```
     #[track_caller]
     pub fn detach(self) -> Self {
-        self.graph.push(Op::Detach, &[self], &[])
+        self.graph.push(Detach, &[self], &[])
     }
+}
+
+/// The op as recorded on the tape.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Detach;
+
+impl<T: Float> Primitive<T> for Detach {
+    const NAME: &'static str = "detach";
+
+    #[inline(always)]
+    fn scalar(self, x: T, _: T) -> Option<T> {
+        Some(x)
+    }
+
+    #[track_caller]
+    fn forward(self, x: &[&Tensor<T>], _: &[usize], _: &[Vec<usize>]) -> Tensor<T> {
+        let x = x[0];
+        x.clone()
+    }
+
+    /// Piecewise constant or a stop-gradient: nothing flows back.
+    #[inline(always)]
+    fn backward(self, _: &mut impl Chain<T>) {}
 }
 
 #[cfg(test)]

@@ -4,6 +4,7 @@
 use super::binary;
 use crate::chain::Chain;
 use crate::float::Float;
+use crate::ops::Primitive;
 use crate::tensor::Tensor;
 
 /// The kernel on one pair of elements (the scalar fast path calls it directly).
@@ -12,28 +13,42 @@ pub(crate) fn at<T: Float>(x: T, y: T) -> T {
     x / y
 }
 
-#[track_caller]
-pub(crate) fn forward<T: Float>(a: &Tensor<T>, b: &Tensor<T>) -> Tensor<T> {
-    binary("div", a, b, at)
-}
+/// The op as recorded on the tape.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Div;
 
-#[inline(always)]
-pub(crate) fn backward<T: Float>(c: &mut impl Chain<T>) {
-    let (a, b, g) = (c.input(0), c.input(1), c.upstream());
-    if c.needs(0) {
-        let shape = c.shape(a);
-        let ga = c.div(g, b);
-        let ga = c.sum_to(ga, &shape);
-        c.send(0, ga);
+impl<T: Float> Primitive<T> for Div {
+    const NAME: &'static str = "div";
+
+    #[inline(always)]
+    fn scalar(self, x: T, y: T) -> Option<T> {
+        Some(at(x, y))
     }
-    if c.needs(1) {
-        let shape = c.shape(b);
-        let y = c.output();
-        let gy = c.mul(g, y);
-        let gb = c.div(gy, b);
-        let gb = c.neg(gb);
-        let gb = c.sum_to(gb, &shape);
-        c.send(1, gb);
+
+    #[track_caller]
+    fn forward(self, x: &[&Tensor<T>], _: &[usize], _: &[Vec<usize>]) -> Tensor<T> {
+        let (a, b) = (x[0], x[1]);
+        binary("div", a, b, at)
+    }
+
+    #[inline(always)]
+    fn backward(self, c: &mut impl Chain<T>) {
+        let (a, b, g) = (c.input(0), c.input(1), c.upstream());
+        if c.needs(0) {
+            let shape = c.shape(a);
+            let ga = c.div(g, b);
+            let ga = c.sum_to(ga, &shape);
+            c.send(0, ga);
+        }
+        if c.needs(1) {
+            let shape = c.shape(b);
+            let y = c.output();
+            let gy = c.mul(g, y);
+            let gb = c.div(gy, b);
+            let gb = c.neg(gb);
+            let gb = c.sum_to(gb, &shape);
+            c.send(1, gb);
+        }
     }
 }
 

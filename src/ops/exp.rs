@@ -3,7 +3,7 @@
 use crate::chain::Chain;
 use crate::float::Float;
 use crate::graph::Var;
-use crate::ops::Op;
+use crate::ops::Primitive;
 use crate::tensor::Tensor;
 
 impl<'g, T: Float> Var<'g, T> {
@@ -19,7 +19,7 @@ impl<'g, T: Float> Var<'g, T> {
     #[track_caller]
     #[inline]
     pub fn exp(self) -> Self {
-        self.graph.push(Op::Exp, &[self], &[])
+        self.graph.push(Exp, &[self], &[])
     }
 }
 
@@ -29,15 +29,30 @@ pub(crate) fn at<T: Float>(x: T) -> T {
     x.exp()
 }
 
-pub(crate) fn forward<T: Float>(x: &Tensor<T>) -> Tensor<T> {
-    x.map(at)
-}
+/// The op as recorded on the tape.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Exp;
 
-#[inline(always)]
-pub(crate) fn backward<T: Float>(c: &mut impl Chain<T>) {
-    let (g, y) = (c.upstream(), c.output());
-    let gx = c.mul(g, y);
-    c.send(0, gx);
+impl<T: Float> Primitive<T> for Exp {
+    const NAME: &'static str = "exp";
+
+    #[inline(always)]
+    fn scalar(self, x: T, _: T) -> Option<T> {
+        Some(at(x))
+    }
+
+    #[track_caller]
+    fn forward(self, x: &[&Tensor<T>], _: &[usize], _: &[Vec<usize>]) -> Tensor<T> {
+        let x = x[0];
+        x.map(at)
+    }
+
+    #[inline(always)]
+    fn backward(self, c: &mut impl Chain<T>) {
+        let (g, y) = (c.upstream(), c.output());
+        let gx = c.mul(g, y);
+        c.send(0, gx);
+    }
 }
 
 #[cfg(test)]

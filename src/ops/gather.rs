@@ -6,7 +6,7 @@ use super::{check_axis, keepdim, split_at_axis};
 use crate::chain::Chain;
 use crate::float::Float;
 use crate::graph::Var;
-use crate::ops::Op;
+use crate::ops::Primitive;
 use crate::tensor::Tensor;
 
 impl<'g, T: Float> Var<'g, T> {
@@ -31,7 +31,7 @@ impl<'g, T: Float> Var<'g, T> {
         let shape = super::shape_of(self);
         check_axis("gather", axis, &shape);
         check_index("gather", &shape, axis, index);
-        let op = Op::Gather {
+        let op = Gather {
             axis: axis as u32,
             index: self.graph.keep_index(index),
         };
@@ -63,25 +63,49 @@ fn index_panic(msg: &str) -> ! {
     panic!("{msg}")
 }
 
-pub(crate) fn forward<T: Float>(x: &Tensor<T>, axis: usize, index: &[usize]) -> Tensor<T> {
-    let (_, len, post) = split_at_axis(x.shape(), axis);
-    let d = x.data();
-    Tensor::build(&keepdim(x.shape(), axis), |v| {
-        v.extend(
-            index
-                .iter()
-                .enumerate()
-                .map(|(r, &j)| d[((r / post) * len + j) * post + r % post]),
-        )
-    })
+/// The op as recorded on the tape.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Gather {
+    pub(crate) axis: u32,
+    /// A position in the tape's table of index lists.
+    pub(crate) index: u32,
 }
 
-#[inline(always)]
-pub(crate) fn backward<T: Float>(c: &mut impl Chain<T>, axis: u32, index: u32) {
-    let g = c.upstream();
-    let shape = c.shape(c.input(0));
-    let gx = c.scatter(g, axis, index, &shape);
-    c.send(0, gx);
+impl<T: Float> Primitive<T> for Gather {
+    const NAME: &'static str = "gather";
+
+    #[inline(always)]
+    fn scalar(self, _: T, _: T) -> Option<T> {
+        None
+    }
+
+    #[track_caller]
+    fn forward(self, x: &[&Tensor<T>], _: &[usize], indices: &[Vec<usize>]) -> Tensor<T> {
+        let (x, axis, index) = (x[0], self.axis as usize, &indices[self.index as usize]);
+        let (_, len, post) = split_at_axis(x.shape(), axis);
+        let d = x.data();
+        Tensor::build(&keepdim(x.shape(), axis), |v| {
+            v.extend(
+                index
+                    .iter()
+                    .enumerate()
+                    .map(|(r, &j)| d[((r / post) * len + j) * post + r % post]),
+            )
+        })
+    }
+
+    #[inline(always)]
+    fn backward(self, c: &mut impl Chain<T>) {
+        let Gather { axis, index } = self;
+        let g = c.upstream();
+        let shape = c.shape(c.input(0));
+        let gx = c.scatter(g, axis, index, &shape);
+        c.send(0, gx);
+    }
+
+    fn label(self) -> String {
+        format!("gather axis {}", self.axis)
+    }
 }
 
 #[cfg(test)]

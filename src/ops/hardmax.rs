@@ -3,9 +3,10 @@
 //! the mask through which `max` routes its gradient.
 
 use super::{check_axis, split_at_axis};
+use crate::chain::Chain;
 use crate::float::Float;
 use crate::graph::Var;
-use crate::ops::Op;
+use crate::ops::Primitive;
 use crate::tensor::Tensor;
 
 impl<'g, T: Float> Var<'g, T> {
@@ -24,7 +25,7 @@ impl<'g, T: Float> Var<'g, T> {
     #[track_caller]
     pub fn hardmax(self, axis: usize) -> Self {
         check_axis("hardmax", axis, &super::shape_of(self));
-        self.graph.push(Op::Hardmax(axis as u32), &[self], &[])
+        self.graph.push(Hardmax(axis as u32), &[self], &[])
     }
 }
 
@@ -53,11 +54,34 @@ pub(crate) fn argmax<T: Float>(x: &Tensor<T>, axis: usize, mut f: impl FnMut(usi
     }
 }
 
-pub(crate) fn forward<T: Float>(x: &Tensor<T>, axis: usize) -> Tensor<T> {
-    let mut out = Tensor::zeros(x.shape());
-    let data = out.data_mut();
-    argmax(x, axis, |i| data[i] = T::ONE);
-    out
+/// The op as recorded on the tape.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Hardmax(pub(crate) u32);
+
+impl<T: Float> Primitive<T> for Hardmax {
+    const NAME: &'static str = "hardmax";
+
+    #[inline(always)]
+    fn scalar(self, _: T, _: T) -> Option<T> {
+        None
+    }
+
+    #[track_caller]
+    fn forward(self, x: &[&Tensor<T>], _: &[usize], _: &[Vec<usize>]) -> Tensor<T> {
+        let (x, axis) = (x[0], self.0 as usize);
+        let mut out = Tensor::zeros(x.shape());
+        let data = out.data_mut();
+        argmax(x, axis, |i| data[i] = T::ONE);
+        out
+    }
+
+    /// Piecewise constant or a stop-gradient: nothing flows back.
+    #[inline(always)]
+    fn backward(self, _: &mut impl Chain<T>) {}
+
+    fn label(self) -> String {
+        format!("hardmax axis {}", self.0)
+    }
 }
 
 #[cfg(test)]

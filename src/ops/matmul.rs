@@ -11,7 +11,7 @@
 use crate::chain::Chain;
 use crate::float::Float;
 use crate::graph::Var;
-use crate::ops::Op;
+use crate::ops::Primitive;
 use crate::tensor::Tensor;
 use ndarray::{ArrayView2, ArrayViewMut2};
 
@@ -36,7 +36,7 @@ impl<'g, T: Float> Var<'g, T> {
     #[track_caller]
     pub fn matmul(self, other: Self) -> Self {
         self.graph.push(
-            Op::MatMul {
+            MatMul {
                 ta: false,
                 tb: false,
             },
@@ -64,7 +64,7 @@ impl<'g, T: Float> Var<'g, T> {
     #[track_caller]
     pub fn matmul_t(self, other: Self) -> Self {
         self.graph.push(
-            Op::MatMul {
+            MatMul {
                 ta: false,
                 tb: true,
             },
@@ -88,28 +88,6 @@ fn dims<T: Float>(x: &Tensor<T>, t: bool, a: &Tensor<T>, b: &Tensor<T>) -> (usiz
 #[track_caller]
 fn matmul_panic(a: &[usize], b: &[usize]) -> ! {
     panic!("matmul: {a:?} and {b:?} cannot be multiplied (need m×k · k×n, both 2-D)")
-}
-
-#[track_caller]
-pub(crate) fn forward<T: Float>(a: &Tensor<T>, ta: bool, b: &Tensor<T>, tb: bool) -> Tensor<T> {
-    let (m, k) = dims(a, ta, a, b);
-    let (k2, n) = dims(b, tb, a, b);
-    if k != k2 {
-        matmul_panic(a.shape(), b.shape());
-    }
-    if k == 0 || m * n == 0 || m * k * n <= SMALL {
-        let mut out = Tensor::zeros(&[m, n]); // an empty sum is 0
-        if k > 0 && m * n > 0 {
-            small(a, ta, b, tb, (m, k, n), out.data_mut());
-        }
-        return out;
-    }
-    // With β = 0 matrixmultiply writes every element of C without reading it, so C need not
-    // be cleared first: a recycled buffer is used as it is.
-    let mut out = Tensor::stale(&[m, n]);
-    let mut c = ArrayViewMut2::from_shape((m, n), out.data_mut()).expect("shape fits data");
-    ndarray::linalg::general_mat_mul(T::ONE, &view(a, ta), &view(b, tb), T::ZERO, &mut c);
-    out
 }
 
 /// Products of at most this many multiply-adds take [`small`]; larger ones go to
@@ -173,24 +151,74 @@ fn view<T: Float>(x: &Tensor<T>, t: bool) -> ArrayView2<'_, T> {
     if t { v.reversed_axes() } else { v }
 }
 
-#[inline(always)]
-pub(crate) fn backward<T: Float>(c: &mut impl Chain<T>, ta: bool, tb: bool) {
-    let (a, b, g) = (c.input(0), c.input(1), c.upstream());
-    if c.needs(0) {
-        let da = if ta {
-            c.matmul(b, tb, g, true)
-        } else {
-            c.matmul(g, false, b, !tb)
-        };
-        c.send(0, da);
+/// The op as recorded on the tape.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct MatMul {
+    /// Whether the first operand is used transposed.
+    pub(crate) ta: bool,
+    /// Whether the second operand is used transposed.
+    pub(crate) tb: bool,
+}
+
+impl<T: Float> Primitive<T> for MatMul {
+    const NAME: &'static str = "matmul";
+
+    #[inline(always)]
+    fn scalar(self, _: T, _: T) -> Option<T> {
+        None
     }
-    if c.needs(1) {
-        let db = if tb {
-            c.matmul(g, true, a, ta)
-        } else {
-            c.matmul(a, !ta, g, false)
-        };
-        c.send(1, db);
+
+    #[track_caller]
+    fn forward(self, x: &[&Tensor<T>], _: &[usize], _: &[Vec<usize>]) -> Tensor<T> {
+        let (a, b, ta, tb) = (x[0], x[1], self.ta, self.tb);
+        let (m, k) = dims(a, ta, a, b);
+        let (k2, n) = dims(b, tb, a, b);
+        if k != k2 {
+            matmul_panic(a.shape(), b.shape());
+        }
+        if k == 0 || m * n == 0 || m * k * n <= SMALL {
+            let mut out = Tensor::zeros(&[m, n]); // an empty sum is 0
+            if k > 0 && m * n > 0 {
+                small(a, ta, b, tb, (m, k, n), out.data_mut());
+            }
+            return out;
+        }
+        // With β = 0 matrixmultiply writes every element of C without reading it, so C need not
+        // be cleared first: a recycled buffer is used as it is.
+        let mut out = Tensor::stale(&[m, n]);
+        let mut c = ArrayViewMut2::from_shape((m, n), out.data_mut()).expect("shape fits data");
+        ndarray::linalg::general_mat_mul(T::ONE, &view(a, ta), &view(b, tb), T::ZERO, &mut c);
+        out
+    }
+
+    #[inline(always)]
+    fn backward(self, c: &mut impl Chain<T>) {
+        let MatMul { ta, tb } = self;
+        let (a, b, g) = (c.input(0), c.input(1), c.upstream());
+        if c.needs(0) {
+            let da = if ta {
+                c.matmul(b, tb, g, true)
+            } else {
+                c.matmul(g, false, b, !tb)
+            };
+            c.send(0, da);
+        }
+        if c.needs(1) {
+            let db = if tb {
+                c.matmul(g, true, a, ta)
+            } else {
+                c.matmul(a, !ta, g, false)
+            };
+            c.send(1, db);
+        }
+    }
+
+    fn label(self) -> String {
+        format!(
+            "matmul{}{}",
+            if self.ta { " Aᵀ" } else { "" },
+            if self.tb { " Bᵀ" } else { "" }
+        )
     }
 }
 

@@ -6,7 +6,7 @@ use super::{check_axis, keepdim};
 use crate::chain::Chain;
 use crate::float::Float;
 use crate::graph::Var;
-use crate::ops::Op;
+use crate::ops::Primitive;
 use crate::tensor::Tensor;
 
 impl<'g, T: Float> Var<'g, T> {
@@ -33,7 +33,7 @@ impl<'g, T: Float> Var<'g, T> {
         if shape[axis] == 0 {
             empty_axis_panic(axis, &shape);
         }
-        self.graph.push(Op::Max(axis as u32), &[self], &[])
+        self.graph.push(Max(axis as u32), &[self], &[])
     }
 }
 
@@ -46,21 +46,41 @@ fn empty_axis_panic(axis: usize, shape: &[usize]) -> ! {
     )
 }
 
-pub(crate) fn forward<T: Float>(x: &Tensor<T>, axis: usize) -> Tensor<T> {
-    let d = x.data();
-    Tensor::build(&keepdim(x.shape(), axis), |v| {
-        super::hardmax::argmax(x, axis, |i| v.push(d[i]))
-    })
-}
+/// The op as recorded on the tape.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Max(pub(crate) u32);
 
-#[inline(always)]
-pub(crate) fn backward<T: Float>(c: &mut impl Chain<T>, axis: usize) {
-    let (x, g) = (c.input(0), c.upstream());
-    let shape = c.shape(x);
-    let mask = c.hardmax(x, axis);
-    let gb = c.broadcast_to(g, &shape);
-    let gx = c.mul(gb, mask);
-    c.send(0, gx);
+impl<T: Float> Primitive<T> for Max {
+    const NAME: &'static str = "max";
+
+    #[inline(always)]
+    fn scalar(self, _: T, _: T) -> Option<T> {
+        None
+    }
+
+    #[track_caller]
+    fn forward(self, x: &[&Tensor<T>], _: &[usize], _: &[Vec<usize>]) -> Tensor<T> {
+        let (x, axis) = (x[0], self.0 as usize);
+        let d = x.data();
+        Tensor::build(&keepdim(x.shape(), axis), |v| {
+            super::hardmax::argmax(x, axis, |i| v.push(d[i]))
+        })
+    }
+
+    #[inline(always)]
+    fn backward(self, c: &mut impl Chain<T>) {
+        let axis = self.0 as usize;
+        let (x, g) = (c.input(0), c.upstream());
+        let shape = c.shape(x);
+        let mask = c.hardmax(x, axis);
+        let gb = c.broadcast_to(g, &shape);
+        let gx = c.mul(gb, mask);
+        c.send(0, gx);
+    }
+
+    fn label(self) -> String {
+        format!("max axis {}", self.0)
+    }
 }
 
 #[cfg(test)]

@@ -2,164 +2,161 @@
 //! against [`Chain`]), the `Var` method that records it, and its tests.
 //!
 //! Everything else in the crate (sigmoid, softmax, losses, layers) is composed from these and
-//! carries no derivative code. The set:
+//! carries no derivative code. The public table of primitives and their derivatives is
+//! `docs/primitives.md` (the crate's `primitives` docs page); a test checks that it names
+//! every op of the list below.
 //!
-//! | kind | primitives |
-//! |---|---|
-//! | broadcasting binary | `add`, `sub`, `mul`, `div` |
-//! | with a constant | `scale` (c·x), `shift` (x + c) |
-//! | elementwise | `exp`, `ln`, `ln_1p`, `tanh`, `sqrt`, `abs`, `powi`, `powf` |
-//! | zero gradient | `sign`, `step`, `hardmax`, `detach` |
-//! | linear algebra | `matmul` (transposes as strides), `transpose` |
-//! | shape | `reshape`, `sum_to`, `broadcast_to` |
-//! | reductions | `sum_to` (sum, sum along axes), `max` along an axis |
-//! | indexing | `gather` (one entry per row), `scatter` (its adjoint) |
+//! Adding a primitive: write `src/ops/<name>.rs` with a struct that implements [`Primitive`]
+//! (its name, scalar fast path, tensor kernel and backward rule) and the `Var` method that
+//! records it, then add one line to the `primitives!` list. The macro declares the module, so
+//! `cargo fmt` does not see these files: `.ci/run` checks them with `rustfmt` directly.
 
 use crate::chain::Chain;
 use crate::float::Float;
 use crate::shape::{broadcast_shape, zip};
 use crate::tensor::Tensor;
 
-mod abs;
-mod add;
-mod broadcast_to;
-mod detach;
-pub(crate) mod div;
-mod exp;
-mod gather;
-mod hardmax;
-mod ln;
-mod ln_1p;
-mod matmul;
-mod max;
-pub(crate) mod mul;
-mod powf;
-mod powi;
-mod reshape;
-pub(crate) mod scale;
-mod scatter;
-pub(crate) mod shift;
-mod sign;
-mod sqrt;
-mod step;
-mod sub;
-mod sum_to;
-mod tanh;
-mod transpose;
-
-#[cfg(test)]
-pub(crate) mod testing;
-
-/// A recorded operation. Payloads are the op's parameters; a target shape, where one is
-/// needed, is the shape of the node's own value and is not stored twice. An index list
-/// (gather, scatter) lives in the tape's side table and the op holds its position there, so
-/// an `Op` is `Copy`: a node has nothing to drop but its value, and a scalar tape clears in
-/// one pass of tag checks.
-#[derive(Clone, Copy, Debug)]
-pub(crate) enum Op<T> {
-    /// A leaf: a variable or a constant.
-    Leaf,
-    Add,
-    Sub,
-    Mul,
-    Div,
-    Scale(T),
-    Shift(T),
-    Exp,
-    Ln,
-    Ln1p,
-    Tanh,
-    Sqrt,
-    Abs,
-    Sign,
-    Step,
-    PowI(i32),
-    PowF(T),
-    MatMul {
-        ta: bool,
-        tb: bool,
-    },
-    Transpose,
-    Reshape,
-    SumTo,
-    BroadcastTo,
-    Max(u32),
-    Hardmax(u32),
-    /// `index` is a position in the tape's table of index lists.
-    Gather {
-        axis: u32,
-        index: u32,
-    },
-    /// `index` is a position in the tape's table of index lists.
-    Scatter {
-        axis: u32,
-        index: u32,
-    },
-    Detach,
-}
-
-impl<T> Op<T> {
-    /// The op's name, as used in messages and exports.
-    pub(crate) fn name(&self) -> &'static str {
-        match self {
-            Op::Leaf => "leaf",
-            Op::Add => "add",
-            Op::Sub => "sub",
-            Op::Mul => "mul",
-            Op::Div => "div",
-            Op::Scale(_) => "scale",
-            Op::Shift(_) => "shift",
-            Op::Exp => "exp",
-            Op::Ln => "ln",
-            Op::Ln1p => "ln_1p",
-            Op::Tanh => "tanh",
-            Op::Sqrt => "sqrt",
-            Op::Abs => "abs",
-            Op::Sign => "sign",
-            Op::Step => "step",
-            Op::PowI(_) => "powi",
-            Op::PowF(_) => "powf",
-            Op::MatMul { .. } => "matmul",
-            Op::Transpose => "transpose",
-            Op::Reshape => "reshape",
-            Op::SumTo => "sum_to",
-            Op::BroadcastTo => "broadcast_to",
-            Op::Max(_) => "max",
-            Op::Hardmax(_) => "hardmax",
-            Op::Gather { .. } => "gather",
-            Op::Scatter { .. } => "scatter",
-            Op::Detach => "detach",
-        }
+/// What every primitive provides, in its own file: the struct the tape records (holding the
+/// op's parameters, if any) and its rules.
+///
+/// `scalar` has no default on purpose: an op that is not elementwise says `None` in its own
+/// file, so forgetting the scalar fast path is a compile error rather than a silent slowdown.
+pub(crate) trait Primitive<T: Float>: Copy + Into<Op<T>> {
+    /// The op's name in messages, traces and exports.
+    const NAME: &'static str;
+    /// The op on rank-0 inputs as plain numbers (`y` is 0 for a unary op), or `None` when it
+    /// is not elementwise. It must round exactly as [`forward`](Primitive::forward) does.
+    fn scalar(self, x: T, y: T) -> Option<T>;
+    /// The tensor kernel. `target` is the output shape for the shape-changing ops; `indices`
+    /// is the tape's table of index lists (gather, scatter).
+    fn forward(self, x: &[&Tensor<T>], target: &[usize], indices: &[Vec<usize>]) -> Tensor<T>;
+    /// The backward rule, written once against [`Chain`]: it serves `backward`'s
+    /// interpreters and the recording one behind `Graph::grad`.
+    fn backward(self, c: &mut impl Chain<T>);
+    /// The label in exports (`dot`): the name, with the parameters where there are any.
+    fn label(self) -> String {
+        Self::NAME.to_string()
     }
 }
 
-/// The scalar fast path: an elementwise `op` on rank-0 inputs `x` (and `y` for the binary
-/// ones), with no shapes, no broadcasting and no allocation. It calls the same per-element
-/// kernel (`at`) as the op's tensor forward, so both paths round identically. `None` for ops
-/// that are not elementwise.
-#[inline(always)]
-pub(crate) fn scalar<T: Float>(op: &Op<T>, x: T, y: T) -> Option<T> {
-    Some(match op {
-        Op::Add => add::at(x, y),
-        Op::Sub => sub::at(x, y),
-        Op::Mul => mul::at(x, y),
-        Op::Div => div::at(x, y),
-        Op::Scale(c) => scale::at(x, *c),
-        Op::Shift(c) => shift::at(x, *c),
-        Op::Exp => exp::at(x),
-        Op::Ln => ln::at(x),
-        Op::Ln1p => ln_1p::at(x),
-        Op::Tanh => tanh::at(x),
-        Op::Sqrt => sqrt::at(x),
-        Op::Abs => abs::at(x),
-        Op::Sign => sign::at(x),
-        Op::Step => step::at(x),
-        Op::PowI(n) => powi::at(x, *n),
-        Op::PowF(p) => powf::at(x, *p),
-        Op::Detach => x,
-        _ => return None,
-    })
+/// The one list of primitives. Each line names an op file and the struct it records; the
+/// macro declares the module, the [`Op`] variant, the conversion into `Op`, and the
+/// dispatch of every rule. Adding a primitive is its file plus one line here.
+macro_rules! primitives {
+    ($($module:ident :: $name:ident $(<$t:ident>)?,)*) => {
+        $(pub(crate) mod $module;)*
+        // The structs, for code that records ops by name (`ops::Mul`); not every one is.
+        $(#[allow(unused_imports)] pub(crate) use $module::$name;)*
+
+        /// A recorded operation: a leaf, or one primitive with its parameters. Index lists
+        /// live in the tape's side table (the op holds a position there), so an `Op` is
+        /// `Copy`: a node has nothing to drop but its value, and a scalar tape clears in one
+        /// pass of tag checks.
+        #[derive(Clone, Copy, Debug)]
+        pub(crate) enum Op<T> {
+            /// A leaf: a variable or a constant.
+            Leaf,
+            $($name($module::$name $(<$t>)?),)*
+        }
+
+        $(impl<T: Float> From<$module::$name $(<$t>)?> for Op<T> {
+            #[inline(always)]
+            fn from(op: $module::$name $(<$t>)?) -> Self {
+                Op::$name(op)
+            }
+        })*
+
+        /// The name of every primitive, in the order of the list.
+        #[cfg(test)]
+        pub(crate) const NAMES: &[&str] = &[$(stringify!($module)),*];
+
+        impl<T: Float> Op<T> {
+            /// The op's name, as used in messages and exports.
+            pub(crate) fn name(&self) -> &'static str {
+                match self {
+                    Op::Leaf => "leaf",
+                    $(Op::$name(_) => <$module::$name $(<$t>)? as Primitive<T>>::NAME,)*
+                }
+            }
+
+            /// The label in exports: the name with the op's parameters.
+            pub(crate) fn label(&self) -> String {
+                match *self {
+                    Op::Leaf => "leaf".into(),
+                    $(Op::$name(op) => Primitive::<T>::label(op),)*
+                }
+            }
+        }
+
+        /// The scalar fast path: an elementwise `op` on rank-0 inputs `x` (and `y` for the
+        /// binary ones), with no shapes, no broadcasting and no allocation. `None` for ops
+        /// that are not elementwise.
+        #[inline(always)]
+        pub(crate) fn scalar<T: Float>(op: &Op<T>, x: T, y: T) -> Option<T> {
+            match *op {
+                Op::Leaf => None,
+                $(Op::$name(op) => op.scalar(x, y),)*
+            }
+        }
+
+        /// The tensor kernels, one per primitive.
+        #[inline(never)]
+        #[track_caller]
+        fn kernel<T: Float>(
+            op: &Op<T>,
+            x: &[&Tensor<T>],
+            target: &[usize],
+            indices: &[Vec<usize>],
+        ) -> Tensor<T> {
+            match *op {
+                Op::Leaf => unreachable!("leaves are pushed with their value"),
+                $(Op::$name(op) => op.forward(x, target, indices),)*
+            }
+        }
+
+        /// Runs `op`'s backward rule in the interpreter `c`, inlined into the caller: the
+        /// scalar interpreter compiles each rule against plain numbers held in registers.
+        #[inline(always)]
+        pub(crate) fn rule<T: Float, C: Chain<T>>(op: &Op<T>, c: &mut C) {
+            match *op {
+                Op::Leaf => {}
+                $(Op::$name(op) => op.backward(c),)*
+            }
+        }
+    };
 }
+
+primitives! {
+    add::Add,
+    sub::Sub,
+    mul::Mul,
+    div::Div,
+    scale::Scale<T>,
+    shift::Shift<T>,
+    exp::Exp,
+    ln::Ln,
+    ln_1p::Ln1p,
+    tanh::Tanh,
+    sqrt::Sqrt,
+    abs::Abs,
+    sign::Sign,
+    step::Step,
+    powi::PowI,
+    powf::PowF<T>,
+    matmul::MatMul,
+    transpose::Transpose,
+    reshape::Reshape,
+    sum_to::SumTo,
+    broadcast_to::BroadcastTo,
+    max::Max,
+    hardmax::Hardmax,
+    gather::Gather,
+    scatter::Scatter,
+    detach::Detach,
+}
+
+#[cfg(test)]
+pub(crate) mod testing;
 
 /// Computes `op` on input values. `target` is the output shape for the shape-changing ops;
 /// `indices` is the tape's table of index lists (gather, scatter). Rank-0 inputs of an
@@ -181,89 +178,6 @@ pub(crate) fn forward<T: Float>(
         return Tensor::scalar(y);
     }
     kernel(op, x, target, indices)
-}
-
-/// The tensor kernels, one per primitive.
-#[inline(never)]
-#[track_caller]
-fn kernel<T: Float>(
-    op: &Op<T>,
-    x: &[&Tensor<T>],
-    target: &[usize],
-    indices: &[Vec<usize>],
-) -> Tensor<T> {
-    match op {
-        Op::Leaf => unreachable!("leaves are pushed with their value"),
-        Op::Add => add::forward(x[0], x[1]),
-        Op::Sub => sub::forward(x[0], x[1]),
-        Op::Mul => mul::forward(x[0], x[1]),
-        Op::Div => div::forward(x[0], x[1]),
-        Op::Scale(c) => scale::forward(x[0], *c),
-        Op::Shift(c) => shift::forward(x[0], *c),
-        Op::Exp => exp::forward(x[0]),
-        Op::Ln => ln::forward(x[0]),
-        Op::Ln1p => ln_1p::forward(x[0]),
-        Op::Tanh => tanh::forward(x[0]),
-        Op::Sqrt => sqrt::forward(x[0]),
-        Op::Abs => abs::forward(x[0]),
-        Op::Sign => sign::forward(x[0]),
-        Op::Step => step::forward(x[0]),
-        Op::PowI(n) => powi::forward(x[0], *n),
-        Op::PowF(p) => powf::forward(x[0], *p),
-        Op::MatMul { ta, tb } => matmul::forward(x[0], *ta, x[1], *tb),
-        Op::Transpose => transpose::forward(x[0]),
-        Op::Reshape => reshape::forward(x[0], target),
-        Op::SumTo => sum_to::forward(x[0], target),
-        Op::BroadcastTo => broadcast_to::forward(x[0], target),
-        Op::Max(axis) => max::forward(x[0], *axis as usize),
-        Op::Hardmax(axis) => hardmax::forward(x[0], *axis as usize),
-        Op::Gather { axis, index } => {
-            gather::forward(x[0], *axis as usize, &indices[*index as usize])
-        }
-        Op::Scatter { axis, index } => {
-            scatter::forward(x[0], *axis as usize, &indices[*index as usize], target)
-        }
-        Op::Detach => x[0].clone(),
-    }
-}
-
-/// Runs `op`'s backward rule in the interpreter `c`.
-#[inline(always)]
-pub(crate) fn backward<T: Float, C: Chain<T>>(op: &Op<T>, c: &mut C) {
-    rule(op, c)
-}
-
-/// The dispatch behind [`backward`], inlined into the caller: the scalar interpreter uses it
-/// directly, so each rule is compiled against plain numbers held in registers.
-#[inline(always)]
-pub(crate) fn rule<T: Float, C: Chain<T>>(op: &Op<T>, c: &mut C) {
-    match op {
-        Op::Leaf => {}
-        Op::Add => add::backward(c),
-        Op::Sub => sub::backward(c),
-        Op::Mul => mul::backward(c),
-        Op::Div => div::backward(c),
-        Op::Scale(k) => scale::backward(c, *k),
-        Op::Shift(_) => shift::backward(c),
-        Op::Exp => exp::backward(c),
-        Op::Ln => ln::backward(c),
-        Op::Ln1p => ln_1p::backward(c),
-        Op::Tanh => tanh::backward(c),
-        Op::Sqrt => sqrt::backward(c),
-        Op::Abs => abs::backward(c),
-        Op::PowI(n) => powi::backward(c, *n),
-        Op::PowF(p) => powf::backward(c, *p),
-        Op::MatMul { ta, tb } => matmul::backward(c, *ta, *tb),
-        Op::Transpose => transpose::backward(c),
-        Op::Reshape => reshape::backward(c),
-        Op::SumTo => sum_to::backward(c),
-        Op::BroadcastTo => broadcast_to::backward(c),
-        Op::Max(axis) => max::backward(c, *axis as usize),
-        Op::Gather { axis, index } => gather::backward(c, *axis, *index),
-        Op::Scatter { axis, index } => scatter::backward(c, *axis, *index),
-        // Piecewise constant, or a stop-gradient: nothing flows back.
-        Op::Sign | Op::Step | Op::Hardmax(_) | Op::Detach => {}
-    }
 }
 
 /// `f` elementwise under broadcasting, or a panic naming `op` and both shapes.
@@ -323,4 +237,21 @@ pub(crate) fn keepdim(shape: &[usize], axis: usize) -> crate::shape::Shape {
     let mut s = crate::shape::Shape::from_slice(shape);
     s[axis] = 1;
     s
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_primitives_page_names_every_primitive() {
+        let page = include_str!("../../docs/primitives.md");
+        let rows: Vec<&str> = page.lines().filter(|l| l.starts_with("| `")).collect();
+        for name in super::NAMES {
+            let cell = format!("| `{name}` |");
+            assert!(
+                rows.iter().any(|r| r.starts_with(&cell)),
+                "docs/primitives.md has no row for {name}"
+            );
+        }
+        assert_eq!(rows.len(), super::NAMES.len(), "a row names no primitive");
+    }
 }

@@ -1,9 +1,10 @@
 //! xᵖ for a real constant p. d/dx xᵖ = p·xᵖ⁻¹, and exactly 0 for p = 0.
 
 use crate::chain::Chain;
+use crate::dot::num;
 use crate::float::Float;
 use crate::graph::Var;
-use crate::ops::Op;
+use crate::ops::Primitive;
 use crate::tensor::Tensor;
 
 impl<'g, T: Float> Var<'g, T> {
@@ -19,7 +20,7 @@ impl<'g, T: Float> Var<'g, T> {
     #[track_caller]
     #[inline]
     pub fn powf(self, p: T) -> Self {
-        self.graph.push(Op::PowF(p), &[self], &[])
+        self.graph.push(PowF(p), &[self], &[])
     }
 }
 
@@ -29,20 +30,40 @@ pub(crate) fn at<T: Float>(x: T, p: T) -> T {
     x.powf(p)
 }
 
-pub(crate) fn forward<T: Float>(x: &Tensor<T>, p: T) -> Tensor<T> {
-    x.map(|v| at(v, p))
-}
+/// The op as recorded on the tape.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct PowF<T>(pub(crate) T);
 
-#[inline(always)]
-pub(crate) fn backward<T: Float>(c: &mut impl Chain<T>, p: T) {
-    if p == T::ZERO {
-        return; // x⁰ is constant.
+impl<T: Float> Primitive<T> for PowF<T> {
+    const NAME: &'static str = "powf";
+
+    #[inline(always)]
+    fn scalar(self, x: T, _: T) -> Option<T> {
+        Some(at(x, self.0))
     }
-    let (g, x) = (c.upstream(), c.input(0));
-    let q = c.powf(x, p - T::ONE);
-    let pq = c.scale(q, p);
-    let gx = c.mul(g, pq);
-    c.send(0, gx);
+
+    #[track_caller]
+    fn forward(self, x: &[&Tensor<T>], _: &[usize], _: &[Vec<usize>]) -> Tensor<T> {
+        let (x, p) = (x[0], self.0);
+        x.map(|v| at(v, p))
+    }
+
+    #[inline(always)]
+    fn backward(self, c: &mut impl Chain<T>) {
+        let p = self.0;
+        if p == T::ZERO {
+            return; // x⁰ is constant.
+        }
+        let (g, x) = (c.upstream(), c.input(0));
+        let q = c.powf(x, p - T::ONE);
+        let pq = c.scale(q, p);
+        let gx = c.mul(g, pq);
+        c.send(0, gx);
+    }
+
+    fn label(self) -> String {
+        format!("powf {}", num(self.0.to_f64()))
+    }
 }
 
 #[cfg(test)]

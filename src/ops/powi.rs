@@ -4,7 +4,7 @@
 use crate::chain::Chain;
 use crate::float::Float;
 use crate::graph::Var;
-use crate::ops::Op;
+use crate::ops::Primitive;
 use crate::tensor::Tensor;
 
 impl<'g, T: Float> Var<'g, T> {
@@ -19,7 +19,7 @@ impl<'g, T: Float> Var<'g, T> {
     #[track_caller]
     #[inline]
     pub fn powi(self, n: i32) -> Self {
-        self.graph.push(Op::PowI(n), &[self], &[])
+        self.graph.push(PowI(n), &[self], &[])
     }
 }
 
@@ -32,24 +32,44 @@ pub(crate) fn at<T: Float>(x: T, n: i32) -> T {
     }
 }
 
-pub(crate) fn forward<T: Float>(x: &Tensor<T>, n: i32) -> Tensor<T> {
-    x.map(|v| at(v, n))
-}
+/// The op as recorded on the tape.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct PowI(pub(crate) i32);
 
-#[inline(always)]
-pub(crate) fn backward<T: Float>(c: &mut impl Chain<T>, n: i32) {
-    if n == 0 {
-        return; // x⁰ is constant.
+impl<T: Float> Primitive<T> for PowI {
+    const NAME: &'static str = "powi";
+
+    #[inline(always)]
+    fn scalar(self, x: T, _: T) -> Option<T> {
+        Some(at(x, self.0))
     }
-    let (g, x) = (c.upstream(), c.input(0));
-    let d = if n == 1 {
-        g
-    } else {
-        let p = c.powi(x, n - 1);
-        let np = c.scale(p, T::from_f64(n as f64));
-        c.mul(g, np)
-    };
-    c.send(0, d);
+
+    #[track_caller]
+    fn forward(self, x: &[&Tensor<T>], _: &[usize], _: &[Vec<usize>]) -> Tensor<T> {
+        let (x, n) = (x[0], self.0);
+        x.map(|v| at(v, n))
+    }
+
+    #[inline(always)]
+    fn backward(self, c: &mut impl Chain<T>) {
+        let n = self.0;
+        if n == 0 {
+            return; // x⁰ is constant.
+        }
+        let (g, x) = (c.upstream(), c.input(0));
+        let d = if n == 1 {
+            g
+        } else {
+            let p = c.powi(x, n - 1);
+            let np = c.scale(p, T::from_f64(n as f64));
+            c.mul(g, np)
+        };
+        c.send(0, d);
+    }
+
+    fn label(self) -> String {
+        format!("powi {}", self.0)
+    }
 }
 
 #[cfg(test)]

@@ -3,7 +3,7 @@
 use crate::chain::Chain;
 use crate::float::Float;
 use crate::graph::Var;
-use crate::ops::Op;
+use crate::ops::Primitive;
 use crate::tensor::Tensor;
 
 impl<'g, T: Float> Var<'g, T> {
@@ -13,17 +13,8 @@ impl<'g, T: Float> Var<'g, T> {
     /// When the element counts differ; the message shows both shapes.
     #[track_caller]
     pub fn reshape(self, shape: &[usize]) -> Self {
-        self.graph.push(Op::Reshape, &[self], shape)
+        self.graph.push(Reshape, &[self], shape)
     }
-}
-
-#[track_caller]
-pub(crate) fn forward<T: Float>(x: &Tensor<T>, shape: &[usize]) -> Tensor<T> {
-    let n: usize = shape.iter().product();
-    if n != x.len() {
-        reshape_panic(x.shape(), x.len(), shape, n);
-    }
-    x.clone().with_shape(shape)
 }
 
 #[cold]
@@ -32,12 +23,35 @@ fn reshape_panic(from: &[usize], n: usize, to: &[usize], m: usize) -> ! {
     panic!("reshape: cannot reshape {from:?} ({n} elements) to {to:?} ({m} elements)")
 }
 
-#[inline(always)]
-pub(crate) fn backward<T: Float>(c: &mut impl Chain<T>) {
-    let g = c.upstream();
-    let shape = c.shape(c.input(0));
-    let gx = c.reshape(g, &shape);
-    c.send(0, gx);
+/// The op as recorded on the tape.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Reshape;
+
+impl<T: Float> Primitive<T> for Reshape {
+    const NAME: &'static str = "reshape";
+
+    #[inline(always)]
+    fn scalar(self, _: T, _: T) -> Option<T> {
+        None
+    }
+
+    #[track_caller]
+    fn forward(self, x: &[&Tensor<T>], target: &[usize], _: &[Vec<usize>]) -> Tensor<T> {
+        let (x, shape) = (x[0], target);
+        let n: usize = shape.iter().product();
+        if n != x.len() {
+            reshape_panic(x.shape(), x.len(), shape, n);
+        }
+        x.clone().with_shape(shape)
+    }
+
+    #[inline(always)]
+    fn backward(self, c: &mut impl Chain<T>) {
+        let g = c.upstream();
+        let shape = c.shape(c.input(0));
+        let gx = c.reshape(g, &shape);
+        c.send(0, gx);
+    }
 }
 
 #[cfg(test)]

@@ -1,9 +1,10 @@
 //! c · x for a constant c. d/dx = c. Records `2.0 * x`, `x * 2.0` and `-x`.
 
 use crate::chain::Chain;
+use crate::dot::num;
 use crate::float::Float;
 use crate::graph::Var;
-use crate::ops::Op;
+use crate::ops::Primitive;
 use crate::tensor::Tensor;
 
 impl<'g, T: Float> Var<'g, T> {
@@ -12,7 +13,7 @@ impl<'g, T: Float> Var<'g, T> {
     #[track_caller]
     #[inline]
     pub fn scale(self, c: T) -> Self {
-        self.graph.push(Op::Scale(c), &[self], &[])
+        self.graph.push(Scale(c), &[self], &[])
     }
 }
 
@@ -22,15 +23,35 @@ pub(crate) fn at<T: Float>(x: T, c: T) -> T {
     x * c
 }
 
-pub(crate) fn forward<T: Float>(x: &Tensor<T>, c: T) -> Tensor<T> {
-    x.map(|v| at(v, c))
-}
+/// The op as recorded on the tape.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Scale<T>(pub(crate) T);
 
-#[inline(always)]
-pub(crate) fn backward<T: Float>(ch: &mut impl Chain<T>, c: T) {
-    let g = ch.upstream();
-    let gx = ch.scale(g, c);
-    ch.send(0, gx);
+impl<T: Float> Primitive<T> for Scale<T> {
+    const NAME: &'static str = "scale";
+
+    #[inline(always)]
+    fn scalar(self, x: T, _: T) -> Option<T> {
+        Some(at(x, self.0))
+    }
+
+    #[track_caller]
+    fn forward(self, x: &[&Tensor<T>], _: &[usize], _: &[Vec<usize>]) -> Tensor<T> {
+        let (x, c) = (x[0], self.0);
+        x.map(|v| at(v, c))
+    }
+
+    #[inline(always)]
+    fn backward(self, c: &mut impl Chain<T>) {
+        // d/dx (k·x) = k
+        let g = c.upstream();
+        let gx = c.scale(g, self.0);
+        c.send(0, gx);
+    }
+
+    fn label(self) -> String {
+        format!("scale ×{}", num(self.0.to_f64()))
+    }
 }
 
 #[cfg(test)]

@@ -6,7 +6,7 @@ use super::{check_axis, keepdim, split_at_axis};
 use crate::chain::Chain;
 use crate::float::Float;
 use crate::graph::Var;
-use crate::ops::Op;
+use crate::ops::Primitive;
 use crate::tensor::Tensor;
 
 impl<'g, T: Float> Var<'g, T> {
@@ -25,7 +25,7 @@ impl<'g, T: Float> Var<'g, T> {
             );
         }
         check_index("scatter", shape, axis, index);
-        let op = Op::Scatter {
+        let op = Scatter {
             axis: axis as u32,
             index: self.graph.keep_index(index),
         };
@@ -33,26 +33,45 @@ impl<'g, T: Float> Var<'g, T> {
     }
 }
 
-pub(crate) fn forward<T: Float>(
-    x: &Tensor<T>,
-    axis: usize,
-    index: &[usize],
-    target: &[usize],
-) -> Tensor<T> {
-    let (_, len, post) = split_at_axis(target, axis);
-    let mut out = Tensor::zeros(target);
-    let data = out.data_mut();
-    for (r, (&j, &v)) in index.iter().zip(x.data()).enumerate() {
-        data[((r / post) * len + j) * post + r % post] += v;
-    }
-    out
+/// The op as recorded on the tape.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Scatter {
+    pub(crate) axis: u32,
+    /// A position in the tape's table of index lists.
+    pub(crate) index: u32,
 }
 
-#[inline(always)]
-pub(crate) fn backward<T: Float>(c: &mut impl Chain<T>, axis: u32, index: u32) {
-    let g = c.upstream();
-    let gx = c.gather(g, axis, index);
-    c.send(0, gx);
+impl<T: Float> Primitive<T> for Scatter {
+    const NAME: &'static str = "scatter";
+
+    #[inline(always)]
+    fn scalar(self, _: T, _: T) -> Option<T> {
+        None
+    }
+
+    #[track_caller]
+    fn forward(self, x: &[&Tensor<T>], target: &[usize], indices: &[Vec<usize>]) -> Tensor<T> {
+        let (x, axis, index) = (x[0], self.axis as usize, &indices[self.index as usize]);
+        let (_, len, post) = split_at_axis(target, axis);
+        let mut out = Tensor::zeros(target);
+        let data = out.data_mut();
+        for (r, (&j, &v)) in index.iter().zip(x.data()).enumerate() {
+            data[((r / post) * len + j) * post + r % post] += v;
+        }
+        out
+    }
+
+    #[inline(always)]
+    fn backward(self, c: &mut impl Chain<T>) {
+        let Scatter { axis, index } = self;
+        let g = c.upstream();
+        let gx = c.gather(g, axis, index);
+        c.send(0, gx);
+    }
+
+    fn label(self) -> String {
+        format!("scatter axis {}", self.axis)
+    }
 }
 
 #[cfg(test)]

@@ -2,9 +2,10 @@
 //! negation, `1.0 - x`.
 
 use crate::chain::Chain;
+use crate::dot::num;
 use crate::float::Float;
 use crate::graph::Var;
-use crate::ops::Op;
+use crate::ops::Primitive;
 use crate::tensor::Tensor;
 
 impl<'g, T: Float> Var<'g, T> {
@@ -13,7 +14,7 @@ impl<'g, T: Float> Var<'g, T> {
     #[track_caller]
     #[inline]
     pub fn shift(self, c: T) -> Self {
-        self.graph.push(Op::Shift(c), &[self], &[])
+        self.graph.push(Shift(c), &[self], &[])
     }
 }
 
@@ -23,14 +24,37 @@ pub(crate) fn at<T: Float>(x: T, c: T) -> T {
     x + c
 }
 
-pub(crate) fn forward<T: Float>(x: &Tensor<T>, c: T) -> Tensor<T> {
-    x.map(|v| at(v, c))
-}
+/// The op as recorded on the tape.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Shift<T>(pub(crate) T);
 
-#[inline(always)]
-pub(crate) fn backward<T: Float>(ch: &mut impl Chain<T>) {
-    let g = ch.upstream();
-    ch.send(0, g);
+impl<T: Float> Primitive<T> for Shift<T> {
+    const NAME: &'static str = "shift";
+
+    #[inline(always)]
+    fn scalar(self, x: T, _: T) -> Option<T> {
+        Some(at(x, self.0))
+    }
+
+    #[track_caller]
+    fn forward(self, x: &[&Tensor<T>], _: &[usize], _: &[Vec<usize>]) -> Tensor<T> {
+        let (x, c) = (x[0], self.0);
+        x.map(|v| at(v, c))
+    }
+
+    #[inline(always)]
+    fn backward(self, c: &mut impl Chain<T>) {
+        let g = c.upstream();
+        c.send(0, g);
+    }
+
+    fn label(self) -> String {
+        if self.0 < T::ZERO {
+            format!("shift {}", num(self.0.to_f64()))
+        } else {
+            format!("shift +{}", num(self.0.to_f64()))
+        }
+    }
 }
 
 #[cfg(test)]

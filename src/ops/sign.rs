@@ -1,9 +1,10 @@
 //! sign x ∈ {−1, 0, 1}. Piecewise constant, so its gradient is 0 everywhere (by convention
 //! also at 0, where it jumps). The perceptron's activation, and the derivative of `abs`.
 
+use crate::chain::Chain;
 use crate::float::Float;
 use crate::graph::Var;
-use crate::ops::Op;
+use crate::ops::Primitive;
 use crate::tensor::Tensor;
 
 impl<'g, T: Float> Var<'g, T> {
@@ -20,7 +21,7 @@ impl<'g, T: Float> Var<'g, T> {
     #[track_caller]
     #[inline]
     pub fn sign(self) -> Self {
-        self.graph.push(Op::Sign, &[self], &[])
+        self.graph.push(Sign, &[self], &[])
     }
 }
 
@@ -30,8 +31,27 @@ pub(crate) fn at<T: Float>(x: T) -> T {
     x.sign()
 }
 
-pub(crate) fn forward<T: Float>(x: &Tensor<T>) -> Tensor<T> {
-    x.map(at)
+/// The op as recorded on the tape.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Sign;
+
+impl<T: Float> Primitive<T> for Sign {
+    const NAME: &'static str = "sign";
+
+    #[inline(always)]
+    fn scalar(self, x: T, _: T) -> Option<T> {
+        Some(at(x))
+    }
+
+    #[track_caller]
+    fn forward(self, x: &[&Tensor<T>], _: &[usize], _: &[Vec<usize>]) -> Tensor<T> {
+        let x = x[0];
+        x.map(at)
+    }
+
+    /// Piecewise constant or a stop-gradient: nothing flows back.
+    #[inline(always)]
+    fn backward(self, _: &mut impl Chain<T>) {}
 }
 
 #[cfg(test)]

@@ -2,9 +2,10 @@
 //! constant, so its gradient is 0 everywhere (by convention also at 0, where it jumps). The
 //! mask behind relu(x) = x · step(x), whose derivative is then exactly step(x).
 
+use crate::chain::Chain;
 use crate::float::Float;
 use crate::graph::Var;
-use crate::ops::Op;
+use crate::ops::Primitive;
 use crate::tensor::Tensor;
 
 impl<'g, T: Float> Var<'g, T> {
@@ -24,7 +25,7 @@ impl<'g, T: Float> Var<'g, T> {
     #[track_caller]
     #[inline]
     pub fn step(self) -> Self {
-        self.graph.push(Op::Step, &[self], &[])
+        self.graph.push(Step, &[self], &[])
     }
 }
 
@@ -40,8 +41,27 @@ pub(crate) fn at<T: Float>(x: T) -> T {
     }
 }
 
-pub(crate) fn forward<T: Float>(x: &Tensor<T>) -> Tensor<T> {
-    x.map(at)
+/// The op as recorded on the tape.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Step;
+
+impl<T: Float> Primitive<T> for Step {
+    const NAME: &'static str = "step";
+
+    #[inline(always)]
+    fn scalar(self, x: T, _: T) -> Option<T> {
+        Some(at(x))
+    }
+
+    #[track_caller]
+    fn forward(self, x: &[&Tensor<T>], _: &[usize], _: &[Vec<usize>]) -> Tensor<T> {
+        let x = x[0];
+        x.map(at)
+    }
+
+    /// Piecewise constant or a stop-gradient: nothing flows back.
+    #[inline(always)]
+    fn backward(self, _: &mut impl Chain<T>) {}
 }
 
 #[cfg(test)]

@@ -7,7 +7,7 @@ use super::{check_axis, keepdim};
 use crate::chain::Chain;
 use crate::float::Float;
 use crate::graph::Var;
-use crate::ops::Op;
+use crate::ops::Primitive;
 use crate::shape::{self, broadcasts_to};
 use crate::tensor::Tensor;
 
@@ -25,7 +25,7 @@ impl<'g, T: Float> Var<'g, T> {
     /// ```
     #[track_caller]
     pub fn sum(self) -> Self {
-        self.graph.push(Op::SumTo, &[self], &[])
+        self.graph.push(SumTo, &[self], &[])
     }
 
     /// The mean of all elements, Σxᵢ / n, as a rank-0 value. ∂/∂xᵢ = 1/n.
@@ -44,7 +44,7 @@ impl<'g, T: Float> Var<'g, T> {
     pub fn sum_keepdim(self, axis: usize) -> Self {
         let shape = super::shape_of(self);
         check_axis("sum_keepdim", axis, &shape);
-        self.graph.push(Op::SumTo, &[self], &keepdim(&shape, axis))
+        self.graph.push(SumTo, &[self], &keepdim(&shape, axis))
     }
 
     /// The mean along `axis`, keeping that axis with length 1.
@@ -67,16 +67,8 @@ impl<'g, T: Float> Var<'g, T> {
     /// When `shape` does not broadcast to the value's shape.
     #[track_caller]
     pub fn sum_to(self, shape: &[usize]) -> Self {
-        self.graph.push(Op::SumTo, &[self], shape)
+        self.graph.push(SumTo, &[self], shape)
     }
-}
-
-#[track_caller]
-pub(crate) fn forward<T: Float>(x: &Tensor<T>, target: &[usize]) -> Tensor<T> {
-    if !broadcasts_to(target, x.shape()) {
-        sum_to_panic(x.shape(), target);
-    }
-    shape::sum_to(x, target)
 }
 
 #[cold]
@@ -85,12 +77,34 @@ fn sum_to_panic(from: &[usize], to: &[usize]) -> ! {
     panic!("sum_to: cannot sum {from:?} down to {to:?} ({to:?} does not broadcast to {from:?})")
 }
 
-#[inline(always)]
-pub(crate) fn backward<T: Float>(c: &mut impl Chain<T>) {
-    let g = c.upstream();
-    let shape = c.shape(c.input(0));
-    let gx = c.broadcast_to(g, &shape);
-    c.send(0, gx);
+/// The op as recorded on the tape.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct SumTo;
+
+impl<T: Float> Primitive<T> for SumTo {
+    const NAME: &'static str = "sum_to";
+
+    #[inline(always)]
+    fn scalar(self, _: T, _: T) -> Option<T> {
+        None
+    }
+
+    #[track_caller]
+    fn forward(self, x: &[&Tensor<T>], target: &[usize], _: &[Vec<usize>]) -> Tensor<T> {
+        let x = x[0];
+        if !broadcasts_to(target, x.shape()) {
+            sum_to_panic(x.shape(), target);
+        }
+        shape::sum_to(x, target)
+    }
+
+    #[inline(always)]
+    fn backward(self, c: &mut impl Chain<T>) {
+        let g = c.upstream();
+        let shape = c.shape(c.input(0));
+        let gx = c.broadcast_to(g, &shape);
+        c.send(0, gx);
+    }
 }
 
 #[cfg(test)]

@@ -4,7 +4,7 @@
 use crate::chain::Chain;
 use crate::float::Float;
 use crate::graph::Var;
-use crate::ops::Op;
+use crate::ops::Primitive;
 use crate::tensor::Tensor;
 
 impl<'g, T: Float> Var<'g, T> {
@@ -20,7 +20,7 @@ impl<'g, T: Float> Var<'g, T> {
     #[track_caller]
     #[inline]
     pub fn tanh(self) -> Self {
-        self.graph.push(Op::Tanh, &[self], &[])
+        self.graph.push(Tanh, &[self], &[])
     }
 }
 
@@ -30,18 +30,33 @@ pub(crate) fn at<T: Float>(x: T) -> T {
     x.tanh()
 }
 
-pub(crate) fn forward<T: Float>(x: &Tensor<T>) -> Tensor<T> {
-    x.map(at)
-}
+/// The op as recorded on the tape.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Tanh;
 
-#[inline(always)]
-pub(crate) fn backward<T: Float>(c: &mut impl Chain<T>) {
-    let (g, y) = (c.upstream(), c.output());
-    let y2 = c.mul(y, y);
-    let minus_y2 = c.neg(y2);
-    let d = c.shift(minus_y2, T::ONE); // 1 − y²
-    let gx = c.mul(g, d);
-    c.send(0, gx);
+impl<T: Float> Primitive<T> for Tanh {
+    const NAME: &'static str = "tanh";
+
+    #[inline(always)]
+    fn scalar(self, x: T, _: T) -> Option<T> {
+        Some(at(x))
+    }
+
+    #[track_caller]
+    fn forward(self, x: &[&Tensor<T>], _: &[usize], _: &[Vec<usize>]) -> Tensor<T> {
+        let x = x[0];
+        x.map(at)
+    }
+
+    #[inline(always)]
+    fn backward(self, c: &mut impl Chain<T>) {
+        let (g, y) = (c.upstream(), c.output());
+        let y2 = c.mul(y, y);
+        let minus_y2 = c.neg(y2);
+        let d = c.shift(minus_y2, T::ONE); // 1 − y²
+        let gx = c.mul(g, d);
+        c.send(0, gx);
+    }
 }
 
 #[cfg(test)]

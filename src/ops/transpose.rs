@@ -3,7 +3,7 @@
 use crate::chain::Chain;
 use crate::float::Float;
 use crate::graph::Var;
-use crate::ops::Op;
+use crate::ops::Primitive;
 use crate::tensor::Tensor;
 
 impl<'g, T: Float> Var<'g, T> {
@@ -13,21 +13,8 @@ impl<'g, T: Float> Var<'g, T> {
     /// When the value is not 2-D.
     #[track_caller]
     pub fn transpose(self) -> Self {
-        self.graph.push(Op::Transpose, &[self], &[])
+        self.graph.push(Transpose, &[self], &[])
     }
-}
-
-#[track_caller]
-pub(crate) fn forward<T: Float>(x: &Tensor<T>) -> Tensor<T> {
-    let [m, n] = *x.shape() else {
-        transpose_panic(x.shape())
-    };
-    let d = x.data();
-    Tensor::build(&[n, m], |out| {
-        for j in 0..n {
-            out.extend((0..m).map(|i| d[i * n + j]));
-        }
-    })
 }
 
 #[cold]
@@ -36,11 +23,38 @@ fn transpose_panic(shape: &[usize]) -> ! {
     panic!("transpose: needs a 2-D value, got shape {shape:?}")
 }
 
-#[inline(always)]
-pub(crate) fn backward<T: Float>(c: &mut impl Chain<T>) {
-    let g = c.upstream();
-    let gx = c.transpose(g);
-    c.send(0, gx);
+/// The op as recorded on the tape.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Transpose;
+
+impl<T: Float> Primitive<T> for Transpose {
+    const NAME: &'static str = "transpose";
+
+    #[inline(always)]
+    fn scalar(self, _: T, _: T) -> Option<T> {
+        None
+    }
+
+    #[track_caller]
+    fn forward(self, x: &[&Tensor<T>], _: &[usize], _: &[Vec<usize>]) -> Tensor<T> {
+        let x = x[0];
+        let [m, n] = *x.shape() else {
+            transpose_panic(x.shape())
+        };
+        let d = x.data();
+        Tensor::build(&[n, m], |out| {
+            for j in 0..n {
+                out.extend((0..m).map(|i| d[i * n + j]));
+            }
+        })
+    }
+
+    #[inline(always)]
+    fn backward(self, c: &mut impl Chain<T>) {
+        let g = c.upstream();
+        let gx = c.transpose(g);
+        c.send(0, gx);
+    }
 }
 
 #[cfg(test)]
