@@ -110,7 +110,7 @@ impl<T: Float> fmt::Display for Dot<'_, T> {
             keep[y.id as usize] = true;
             for i in (0..n).rev() {
                 if keep[i] {
-                    for &a in tape.slots[i].args().iter() {
+                    for &a in tape.node(i).args().iter() {
                         keep[a as usize] = true;
                     }
                 }
@@ -124,8 +124,8 @@ impl<T: Float> fmt::Display for Dot<'_, T> {
         )?;
         writeln!(f, "  edge [fontname=\"DejaVu Sans\", fontsize=10];")?;
         for i in (0..n).filter(|&i| keep[i]) {
-            let node = &tape.slots[i];
-            let requires = tape.slots[i].requires();
+            let node = &tape.node(i);
+            let requires = tape.node(i).requires();
             let mut label = format!("{}\\n{}", esc(&tape.label(i)), op_label(&node.op, requires));
             let v = &node.value;
             if v.len() == 1 {
@@ -157,21 +157,22 @@ impl<T: Float> fmt::Display for Dot<'_, T> {
             writeln!(f, "  n{i} [{attrs}];")?;
         }
         let mut rule = self.locals.then(|| LocalRule::new(n));
-        for c in (0..n).filter(|&c| keep[c] && !tape.slots[c].args().is_empty()) {
+        for c in (0..n).filter(|&c| keep[c] && !tape.node(c).args().is_empty()) {
             let locals = match rule.as_mut() {
                 Some(r) => r.derivatives(&tape, c),
-                None => tape.slots[c]
+                None => tape
+                    .node(c)
                     .args()
                     .iter()
                     .map(|&a| (a as usize, None))
                     .collect(),
             };
-            for (k, &a) in tape.slots[c].args().iter().enumerate() {
+            for (k, &a) in tape.node(c).args().iter().enumerate() {
                 let a = a as usize;
                 // An input used twice (x·x) gets two arrows; the first carries the summed derivative.
                 let d = locals.iter().find(|e| e.0 == a).and_then(|e| e.1);
                 match d {
-                    Some(d) if k == 0 || tape.slots[c].args()[0] as usize != a => {
+                    Some(d) if k == 0 || tape.node(c).args()[0] as usize != a => {
                         writeln!(f, "  n{a} -> n{c} [label=\"{}\"];", num(d))?
                     }
                     _ => writeln!(f, "  n{a} -> n{c};")?,

@@ -59,8 +59,8 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+mod backward;
 mod calculus;
-mod chain;
 mod descent;
 mod error;
 mod float;
@@ -70,7 +70,8 @@ mod operators;
 mod ops;
 mod pool;
 mod shape;
-mod spare;
+mod tape;
+mod tape_cache;
 mod tensor;
 
 pub mod data;

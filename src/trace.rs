@@ -37,10 +37,11 @@
 //! The trace works on one-element nodes (scalar graphs); it panics on a tensor node between
 //! the two ends.
 
-use crate::chain::Eager;
+use crate::backward::eager::EagerInterpreter;
 use crate::float::Float;
-use crate::graph::{Tape, Var};
+use crate::graph::Var;
 use crate::ops;
+use crate::tape::Tape;
 use crate::tensor::Tensor;
 use std::fmt;
 
@@ -219,21 +220,21 @@ fn local_edges<T: Float>(y: Var<'_, T>, x: Var<'_, T>) -> Edges {
         let mut from_x = vec![false; n];
         from_x[xi] = true;
         for i in xi + 1..n {
-            from_x[i] = tape.slots[i].args().iter().any(|&a| from_x[a as usize]);
+            from_x[i] = tape.node(i).args().iter().any(|&a| from_x[a as usize]);
         }
         let mut to_y = vec![false; n];
         to_y[yi] = true;
         for i in (xi..n).rev() {
             if to_y[i] {
                 relevant[i] = from_x[i];
-                for &a in tape.slots[i].args().iter() {
+                for &a in tape.node(i).args().iter() {
                     to_y[a as usize] = true;
                 }
             }
         }
     }
     for i in (0..n).filter(|&i| relevant[i]) {
-        let shape = tape.slots[i].value.shape();
+        let shape = tape.value(i).shape();
         if shape.iter().product::<usize>() != 1 {
             not_scalar(&tape.label(i), shape);
         }
@@ -275,7 +276,7 @@ impl<T: Float> LocalRule<T> {
         let node = &nodes[c];
         let scalar = node.value.len() == 1;
         self.grads[c] = Some(Tensor::ones(node.value.shape()));
-        let mut eager = Eager {
+        let mut eager = EagerInterpreter {
             nodes,
             everything: true,
             grads: &mut self.grads,

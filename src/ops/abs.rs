@@ -1,6 +1,6 @@
 //! |x|. d/dx |x| = sign x, with abs'(0) = 0 (the PyTorch and JAX convention).
 
-use crate::chain::Chain;
+use crate::backward::Chain;
 use crate::float::Float;
 use crate::graph::Var;
 use crate::ops::Primitive;

@@ -1,7 +1,7 @@
 //! Repeats a value along its length-1 and missing axes (NumPy rules). Its adjoint is
 //! `sum_to`: each input element collects the gradients of all its copies.
 
-use crate::chain::Chain;
+use crate::backward::Chain;
 use crate::float::Float;
 use crate::graph::Var;
 use crate::ops::Primitive;

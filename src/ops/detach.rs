@@ -1,6 +1,6 @@
 //! A stop-gradient: the value passes through, and no gradient flows back.
 
-use crate::chain::Chain;
+use crate::backward::Chain;
 use crate::float::Float;
 use crate::graph::Var;
 use crate::ops::Primitive;

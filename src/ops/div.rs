@@ -2,7 +2,7 @@
 //! output. Division by zero follows IEEE: 1/0 = ∞, 0/0 = NaN.
 
 use super::binary;
-use crate::chain::Chain;
+use crate::backward::Chain;
 use crate::float::Float;
 use crate::ops::Primitive;
 use crate::tensor::Tensor;

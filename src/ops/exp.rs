@@ -1,6 +1,6 @@
 //! eˣ. d/dx eˣ = eˣ: the rule reuses the output.
 
-use crate::chain::Chain;
+use crate::backward::Chain;
 use crate::float::Float;
 use crate::graph::Var;
 use crate::ops::Primitive;

@@ -3,7 +3,7 @@
 //! Its adjoint is `scatter`: each picked entry receives its row's gradient, the rest 0.
 
 use super::{check_axis, keepdim, split_at_axis};
-use crate::chain::Chain;
+use crate::backward::Chain;
 use crate::float::Float;
 use crate::graph::Var;
 use crate::ops::Primitive;

@@ -3,7 +3,7 @@
 //! the mask through which `max` routes its gradient.
 
 use super::{check_axis, split_at_axis};
-use crate::chain::Chain;
+use crate::backward::Chain;
 use crate::float::Float;
 use crate::graph::Var;
 use crate::ops::Primitive;

@@ -1,6 +1,6 @@
 //! ln x. d/dx ln x = 1/x. ln 0 = −∞ and ln of a negative number is NaN, as IEEE says.
 
-use crate::chain::Chain;
+use crate::backward::Chain;
 use crate::float::Float;
 use crate::graph::Var;
 use crate::ops::Primitive;

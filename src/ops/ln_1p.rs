@@ -1,6 +1,6 @@
 //! ln(1 + x), accurate when x is tiny. d/dx ln(1 + x) = 1/(1 + x).
 
-use crate::chain::Chain;
+use crate::backward::Chain;
 use crate::float::Float;
 use crate::graph::Var;
 use crate::ops::Primitive;

@@ -8,7 +8,7 @@
 //! Every case is again a matmul with transpose flags, so the rule is closed under itself and
 //! the recorded path needs nothing else.
 
-use crate::chain::Chain;
+use crate::backward::Chain;
 use crate::float::Float;
 use crate::graph::Var;
 use crate::ops::Primitive;

@@ -3,7 +3,7 @@
 //! `amax` and JAX split it evenly among ties): ∂/∂x = hardmax(x) · broadcast(G).
 
 use super::{check_axis, keepdim};
-use crate::chain::Chain;
+use crate::backward::Chain;
 use crate::float::Float;
 use crate::graph::Var;
 use crate::ops::Primitive;

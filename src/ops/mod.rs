@@ -11,7 +11,7 @@
 //! records it, then add one line to the `primitives!` list. The macro declares the module, so
 //! `cargo fmt` does not see these files: `.ci/run` checks them with `rustfmt` directly.
 
-use crate::chain::Chain;
+use crate::backward::Chain;
 use crate::float::Float;
 use crate::shape::{broadcast_shape, zip};
 use crate::tensor::Tensor;
@@ -229,7 +229,7 @@ pub(crate) fn split_at_axis(shape: &[usize], axis: usize) -> (usize, usize, usiz
 /// The shape of `v`'s value, held inline (no allocation, unlike [`Var::shape`]'s `Vec`), for
 /// the argument checks of the `Var` methods.
 pub(crate) fn shape_of<T: Float>(v: crate::graph::Var<'_, T>) -> crate::shape::Shape {
-    crate::shape::Shape::from_slice(v.graph.tape.borrow().slots[v.id as usize].value.shape())
+    crate::shape::Shape::from_slice(v.graph.tape.borrow().value(v.id as usize).shape())
 }
 
 /// `shape` with `axis` set to length 1.

@@ -1,7 +1,7 @@
 //! a · b elementwise, broadcasting. ∂/∂a = b, ∂/∂b = a, each summed back to its input's shape.
 
 use super::binary;
-use crate::chain::Chain;
+use crate::backward::Chain;
 use crate::float::Float;
 use crate::ops::Primitive;
 use crate::tensor::Tensor;

@@ -1,6 +1,6 @@
 //! xᵖ for a real constant p. d/dx xᵖ = p·xᵖ⁻¹, and exactly 0 for p = 0.
 
-use crate::chain::Chain;
+use crate::backward::Chain;
 use crate::dot::num;
 use crate::float::Float;
 use crate::graph::Var;

@@ -1,7 +1,7 @@
 //! xⁿ for an integer n. d/dx xⁿ = n·xⁿ⁻¹, and exactly 0 for n = 0 (so d(x⁰)/dx = 0 even at
 //! x = 0, where n·xⁿ⁻¹ would be 0·∞).
 
-use crate::chain::Chain;
+use crate::backward::Chain;
 use crate::float::Float;
 use crate::graph::Var;
 use crate::ops::Primitive;

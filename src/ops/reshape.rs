@@ -1,6 +1,6 @@
 //! The same elements under another shape. The gradient is reshaped back.
 
-use crate::chain::Chain;
+use crate::backward::Chain;
 use crate::float::Float;
 use crate::graph::Var;
 use crate::ops::Primitive;

@@ -1,6 +1,6 @@
 //! c · x for a constant c. d/dx = c. Records `2.0 * x`, `x * 2.0` and `-x`.
 
-use crate::chain::Chain;
+use crate::backward::Chain;
 use crate::dot::num;
 use crate::float::Float;
 use crate::graph::Var;

@@ -3,7 +3,7 @@
 
 use super::gather::check_index;
 use super::{check_axis, keepdim, split_at_axis};
-use crate::chain::Chain;
+use crate::backward::Chain;
 use crate::float::Float;
 use crate::graph::Var;
 use crate::ops::Primitive;

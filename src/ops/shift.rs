@@ -1,7 +1,7 @@
 //! x + c for a constant c. d/dx = 1. Records `x + 1.0`, `1.0 + x`, `x - 1.0` and, after a
 //! negation, `1.0 - x`.
 
-use crate::chain::Chain;
+use crate::backward::Chain;
 use crate::dot::num;
 use crate::float::Float;
 use crate::graph::Var;

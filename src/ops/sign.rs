@@ -1,7 +1,7 @@
 //! sign x ∈ {−1, 0, 1}. Piecewise constant, so its gradient is 0 everywhere (by convention
 //! also at 0, where it jumps). The perceptron's activation, and the derivative of `abs`.
 
-use crate::chain::Chain;
+use crate::backward::Chain;
 use crate::float::Float;
 use crate::graph::Var;
 use crate::ops::Primitive;

@@ -1,6 +1,6 @@
 //! √x. d/dx √x = 1/(2√x): the rule reuses the output. sqrt'(0) = +∞, as in PyTorch and JAX.
 
-use crate::chain::Chain;
+use crate::backward::Chain;
 use crate::float::Float;
 use crate::graph::Var;
 use crate::ops::Primitive;

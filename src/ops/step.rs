@@ -2,7 +2,7 @@
 //! constant, so its gradient is 0 everywhere (by convention also at 0, where it jumps). The
 //! mask behind relu(x) = x · step(x), whose derivative is then exactly step(x).
 
-use crate::chain::Chain;
+use crate::backward::Chain;
 use crate::float::Float;
 use crate::graph::Var;
 use crate::ops::Primitive;

@@ -4,7 +4,7 @@
 //! the output element it was summed into.
 
 use super::{check_axis, keepdim};
-use crate::chain::Chain;
+use crate::backward::Chain;
 use crate::float::Float;
 use crate::graph::Var;
 use crate::ops::Primitive;
@@ -31,7 +31,7 @@ impl<'g, T: Float> Var<'g, T> {
     /// The mean of all elements, Σxᵢ / n, as a rank-0 value. ∂/∂xᵢ = 1/n.
     #[track_caller]
     pub fn mean(self) -> Self {
-        let n = self.graph.tape.borrow().slots[self.id as usize].value.len();
+        let n = self.graph.tape.borrow().value(self.id as usize).len();
         self.sum() / self.graph.constant(Tensor::scalar(T::from_usize(n)))
     }
 

@@ -1,7 +1,7 @@
 //! tanh x. d/dx tanh x = 1 − tanh² x: the rule reuses the output. At ±∞ (and in practice
 //! beyond ±20 in f64) the output is exactly ±1 and the gradient exactly 0.
 
-use crate::chain::Chain;
+use crate::backward::Chain;
 use crate::float::Float;
 use crate::graph::Var;
 use crate::ops::Primitive;

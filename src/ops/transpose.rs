@@ -1,6 +1,6 @@
 //! The transpose of a 2-D value. Its adjoint is the transpose again.
 
-use crate::chain::Chain;
+use crate::backward::Chain;
 use crate::float::Float;
 use crate::graph::Var;
 use crate::ops::Primitive;

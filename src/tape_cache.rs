@@ -8,7 +8,7 @@
 //! memory held back is bounded (a few hundred kilobytes) whatever the program does.
 
 use crate::float::Float;
-use crate::graph::Tape;
+use crate::tape::Tape;
 use std::any::Any;
 use std::cell::RefCell;
 
@@ -25,7 +25,7 @@ thread_local! {
 pub(crate) fn keep<T: Float>(tape: &mut Tape<T>) {
     if tape.slots.capacity() > MAX_NODES
         || tape.grads.capacity() > MAX_NODES
-        || tape.dense.capacity() > MAX_NODES
+        || tape.scalar_grads.capacity() > MAX_NODES
     {
         return;
     }

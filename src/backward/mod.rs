@@ -1,0 +1,205 @@
+//! How gradients flow: one backward rule per primitive, three interpreters, three passes.
+//!
+//! Every primitive writes its backward rule once, against [`Chain`]: a context that hands out
+//! opaque handles (`Chain::H`) to the node's inputs, its output and its upstream gradient, and
+//! applies primitive ops to handles. Since an input always exists before the nodes that use
+//! it, push order is a topological order, and every pass is one reverse loop over the tape:
+//! no recursion, no sort, no depth limit.
+//!
+//! | pass | run by | interpreter | a handle is |
+//! |---|---|---|---|
+//! | scalar pass ([`scalar`]) | [`Var::backward`] on a tape holding no arrays | [`ScalarInterpreter`](scalar::ScalarInterpreter) | the number itself, in a register |
+//! | general pass ([`eager`]) | [`Var::backward`] on any other tape | [`EagerInterpreter`](eager::EagerInterpreter), and the scalar one wherever a node and its inputs are rank 0 | a node's value, the upstream gradient, or a scratch tensor |
+//! | recorded pass ([`recording`]) | [`Graph::grad`] | [`RecordingInterpreter`](recording::RecordingInterpreter) | a node: every op is pushed onto the tape |
+//!
+//! The first two compute gradients into the tape's gradient lists, read back with
+//! [`Var::grad`]. The recorded pass returns gradients as nodes, so they can be differentiated
+//! again, with no second set of rules.
+//!
+//! In the first two passes a node whose gradient is zero (every element) sends nothing: what
+//! it would send, 0 · ∂y/∂x, is zero wherever the partial derivative is finite, so skipping it
+//! changes nothing there but the sign of a zero; where the partial is infinite it keeps the
+//! gradient finite; and a part of the graph the output multiplies by zero costs nothing.
+
+use crate::float::Float;
+use crate::graph::{Graph, Var, inference_panic, not_one_element};
+use crate::ops::{self, Op};
+use crate::shape::Shape;
+use crate::tape::NodeId;
+
+pub(crate) mod eager;
+pub(crate) mod recording;
+pub(crate) mod scalar;
+
+/// An opaque handle to a value inside a backward rule.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub(crate) struct H(pub(crate) u32);
+
+/// What a backward rule may do.
+pub(crate) trait Chain<T: Float> {
+    /// A handle to a value: an index for the tensor interpreters, the number itself for the
+    /// scalar one.
+    type H: Copy;
+    /// The value of the node's `k`-th input.
+    fn input(&self, k: usize) -> Self::H;
+    /// The node's own value (tanh and exp reuse it).
+    fn output(&self) -> Self::H;
+    /// ∂loss/∂output, the gradient arriving at this node.
+    fn upstream(&self) -> Self::H;
+    /// The shape of a handle's value.
+    fn shape(&self, h: Self::H) -> Shape;
+    /// Whether input `k` needs a gradient at all; a rule may skip the work when it does not.
+    fn needs(&self, k: usize) -> bool;
+    /// Applies a primitive op to handles. `target` is the output shape for `Reshape`,
+    /// `SumTo`, `BroadcastTo` and `Scatter`, and empty otherwise.
+    fn apply(&mut self, op: Op<T>, args: &[Self::H], target: &[usize]) -> Self::H;
+    /// Adds `g` into the gradient of input `k`.
+    fn send(&mut self, k: usize, g: Self::H);
+
+    // The primitive ops, for rules that read as math.
+    fn mul(&mut self, a: Self::H, b: Self::H) -> Self::H {
+        self.apply(ops::Mul.into(), &[a, b], &[])
+    }
+    fn div(&mut self, a: Self::H, b: Self::H) -> Self::H {
+        self.apply(ops::Div.into(), &[a, b], &[])
+    }
+    /// c·a.
+    fn scale(&mut self, a: Self::H, c: T) -> Self::H {
+        self.apply(ops::Scale(c).into(), &[a], &[])
+    }
+    /// a + c.
+    fn shift(&mut self, a: Self::H, c: T) -> Self::H {
+        self.apply(ops::Shift(c).into(), &[a], &[])
+    }
+    fn neg(&mut self, a: Self::H) -> Self::H {
+        self.scale(a, -T::ONE)
+    }
+    fn powi(&mut self, a: Self::H, n: i32) -> Self::H {
+        self.apply(ops::PowI(n).into(), &[a], &[])
+    }
+    fn powf(&mut self, a: Self::H, p: T) -> Self::H {
+        self.apply(ops::PowF(p).into(), &[a], &[])
+    }
+    fn sign(&mut self, a: Self::H) -> Self::H {
+        self.apply(ops::Sign.into(), &[a], &[])
+    }
+    fn hardmax(&mut self, a: Self::H, axis: usize) -> Self::H {
+        self.apply(ops::Hardmax(axis as u32).into(), &[a], &[])
+    }
+    /// op(a)·op(b), where op transposes when the flag is set (as strides, never a copy).
+    fn matmul(&mut self, a: Self::H, ta: bool, b: Self::H, tb: bool) -> Self::H {
+        self.apply(ops::MatMul { ta, tb }.into(), &[a, b], &[])
+    }
+    fn transpose(&mut self, a: Self::H) -> Self::H {
+        self.apply(ops::Transpose.into(), &[a], &[])
+    }
+    fn reshape(&mut self, a: Self::H, shape: &[usize]) -> Self::H {
+        self.apply(ops::Reshape.into(), &[a], shape)
+    }
+    /// Sums `a` down to `shape`; returns `a` itself when it already has that shape.
+    fn sum_to(&mut self, a: Self::H, shape: &[usize]) -> Self::H {
+        if self.shape(a)[..] == *shape {
+            a
+        } else {
+            self.apply(ops::SumTo.into(), &[a], shape)
+        }
+    }
+    /// Broadcasts `a` up to `shape`; returns `a` itself when it already has that shape.
+    fn broadcast_to(&mut self, a: Self::H, shape: &[usize]) -> Self::H {
+        if self.shape(a)[..] == *shape {
+            a
+        } else {
+            self.apply(ops::BroadcastTo.into(), &[a], shape)
+        }
+    }
+    /// `index`: a position in the tape's table of index lists.
+    fn gather(&mut self, a: Self::H, axis: u32, index: u32) -> Self::H {
+        self.apply(ops::Gather { axis, index }.into(), &[a], &[])
+    }
+    fn scatter(&mut self, a: Self::H, axis: u32, index: u32, shape: &[usize]) -> Self::H {
+        self.apply(ops::Scatter { axis, index }.into(), &[a], shape)
+    }
+}
+
+impl<'g, T: Float> Var<'g, T> {
+    /// Fills in the gradient of this one-element output with respect to every node before it.
+    ///
+    /// One reverse sweep over the tape. Each node's gradient is reset first, so calling it
+    /// twice gives the same gradients, never doubled ones. The output's own gradient reads 1.
+    ///
+    /// A node whose gradient is zero (every element of it) sends nothing to its inputs. What
+    /// it would send, 0 · ∂y/∂x, is zero wherever the partial derivative is finite, so
+    /// skipping it changes nothing there but the sign of a zero. Where the partial is
+    /// infinite (√x or ln x at 0), 0 · ∞ would be NaN, although the output does not change
+    /// with that input at all; skipping it keeps the gradient finite. And a part of the graph
+    /// the output multiplies by zero (a ReLU that is off, a hinge loss past its margin) costs
+    /// nothing to differentiate. Two places still give the NaN (see `docs/conventions.md`):
+    /// a tensor gradient that is zero in some elements only (the rules work on whole
+    /// tensors), and [`Graph::grad`], which records every product, zero or not, because
+    /// second derivatives need them.
+    ///
+    /// # Panics
+    /// When the value is not exactly one element; the message shows its shape.
+    #[track_caller]
+    pub fn backward(self) {
+        let mut guard = self.graph.tape.borrow_mut();
+        let tape = &mut *guard;
+        let out = self.id as usize;
+        let value = tape.value(out);
+        if !tape.records {
+            inference_panic("backward");
+        }
+        if value.len() != 1 {
+            not_one_element("backward", value.shape());
+        }
+        tape.grads.clear();
+        tape.scalar_grads.clear();
+        if tape.arrays == 0 {
+            scalar::scalar_pass(tape, out);
+        } else {
+            eager::general_pass(tape, out);
+        }
+    }
+}
+
+impl<T: Float> Graph<T> {
+    /// The gradients ∂y/∂w for each `w` in `wrt`, as new nodes on this tape.
+    ///
+    /// The backward rules are the ones [`Var::backward`] uses, recorded instead of computed,
+    /// so the results can be differentiated again: `g.grad(g.grad(y, &[x])[0], &[x])` is
+    /// ∂²y/∂x². A `w` that does not reach `y` gets a zero constant of its shape. The gradients
+    /// read by [`Var::grad`] are left as they were.
+    ///
+    /// ```
+    /// use tapegrad::Graph;
+    /// let g = Graph::new();
+    /// let x = g.scalar(2.0);
+    /// let y = x.powi(3); // y = x³
+    /// let dy = g.grad(y, &[x])[0]; // 3x² = 12
+    /// let d2y = g.grad(dy, &[x])[0]; // 6x = 12
+    /// assert_eq!((dy.item(), d2y.item()), (12.0, 12.0));
+    /// ```
+    ///
+    /// # Panics
+    /// When `y` is not one element, or a `Var` comes from another graph.
+    #[track_caller]
+    pub fn grad<'g>(&'g self, y: Var<'g, T>, wrt: &[Var<'g, T>]) -> Vec<Var<'g, T>> {
+        self.check_own("grad", y);
+        for &w in wrt {
+            self.check_own("grad", w);
+        }
+        let mut tape = self.tape.borrow_mut();
+        if !tape.records {
+            inference_panic("grad");
+        }
+        let value = tape.value(y.id as usize);
+        if value.len() != 1 {
+            not_one_element("grad", value.shape());
+        }
+        let ids: Vec<NodeId> = wrt.iter().map(|w| w.id).collect();
+        recording::recorded_pass(&mut tape, y.id, &ids)
+            .into_iter()
+            .map(|id| Var { graph: self, id })
+            .collect()
+    }
+}
