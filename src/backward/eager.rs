@@ -119,7 +119,11 @@ pub(crate) fn general_pass<T: Float>(tape: &mut Tape<T>, out: usize) {
     let shape = Shape::from_slice(tape.value(out).shape());
     tape.grads.resize(out + 1, None);
     tape.grads[out] = Some(Tensor::ones(&shape));
+    let hooked = tape.extras.as_ref().is_some_and(|e| !e.hooks.is_empty());
     for id in (0..=out).rev() {
+        if hooked {
+            run_hooks(tape, id);
+        }
         let node = &tape.node(id);
         if node.is_leaf() {
             continue; // a leaf
@@ -155,4 +159,36 @@ fn tensor_step<T: Float>(tape: &mut Tape<T>, id: usize) {
     };
     ops::rule(&tape.slots[id].op, &mut c);
     c.scratch.clear();
+}
+
+/// Runs node `id`'s hooks on its complete gradient, in the order they were added, each
+/// seeing what the one before returned.
+#[cold]
+#[track_caller]
+fn run_hooks<T: Float>(tape: &mut Tape<T>, id: usize) {
+    let Some(extras) = tape.extras.as_mut() else {
+        return;
+    };
+    let Some(grad) = tape.grads[id].as_mut() else {
+        return;
+    };
+    for (node, hook) in &mut extras.hooks {
+        if *node as usize != id {
+            continue;
+        }
+        if let Some(new) = hook(grad) {
+            if new.shape() != grad.shape() {
+                hook_shape(id, grad.shape(), new.shape());
+            }
+            *grad = new;
+        }
+    }
+}
+
+#[cold]
+#[track_caller]
+fn hook_shape(id: usize, want: &[usize], got: &[usize]) -> ! {
+    panic!(
+        "on_grad: the hook of node {id} returned a gradient of shape {got:?}, but the node has shape {want:?}"
+    )
 }

@@ -27,6 +27,7 @@ use crate::ops::{self, Op};
 use crate::shape::Shape;
 use crate::tape::NodeId;
 
+pub(crate) mod checked;
 pub(crate) mod eager;
 pub(crate) mod recording;
 pub(crate) mod scalar;
@@ -184,11 +185,40 @@ impl<'g, T: Float> Var<'g, T> {
         }
         tape.grads.clear();
         tape.scalar_grads.clear();
-        if tape.arrays == 0 {
+        let hooked = tape.extras.as_ref().is_some_and(|e| !e.hooks.is_empty());
+        if tape.arrays == 0 && !hooked {
             scalar::scalar_pass(tape, out);
         } else {
             eager::general_pass(tape, out);
         }
+    }
+
+    /// Runs `hook` on this node's gradient during each [`backward`](Var::backward), once the
+    /// gradient is complete (every node that uses this one has sent its part) and before it
+    /// flows on to the node's inputs. Returning `Some(t)` replaces the gradient (clipping,
+    /// say, as PyTorch's `register_hook`); `None` keeps it (logging). `t` must have the
+    /// node's shape.
+    ///
+    /// A hook runs only where a gradient arrives, and again on each `backward` (which
+    /// recomputes every gradient from scratch, so a deterministic hook keeps `backward`
+    /// idempotent). Hooks are cleared with the tape; [`Graph::grad`] does not run them.
+    ///
+    /// ```
+    /// use tapegrad::{Graph, Tensor};
+    /// let g = Graph::new();
+    /// let x = g.scalar(3.0);
+    /// let h = (x * x).on_grad(|g| Some(g.map(|v| v.clamp(-1.0, 1.0)))); // clip ∂y/∂h
+    /// let y = 5.0 * h; // ∂y/∂h = 5, clipped to 1
+    /// y.backward();
+    /// assert_eq!(x.grad().item(), 6.0); // 1 · 2x
+    /// ```
+    pub fn on_grad(
+        self,
+        hook: impl FnMut(&crate::tensor::Tensor<T>) -> Option<crate::tensor::Tensor<T>> + 'static,
+    ) -> Self {
+        let mut tape = self.graph.tape.borrow_mut();
+        tape.extras().hooks.push((self.id, Box::new(hook)));
+        self
     }
 }
 
