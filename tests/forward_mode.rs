@@ -39,7 +39,7 @@ fn hvp_is_the_hessian_times_v() {
     let h = hessian(rosenbrock, &x);
     let hv = hvp(rosenbrock, &x, &v);
     let d = h.data();
-    let want = [d[0] * -1.0 + d[1] * 2.0, d[2] * -1.0 + d[3] * 2.0];
+    let want = [-d[0] + d[1] * 2.0, -d[2] + d[3] * 2.0];
     for (a, b) in hv.data().iter().zip(want) {
         assert!((a - b).abs() < 1e-12);
     }
