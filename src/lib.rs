@@ -61,6 +61,7 @@
 
 mod backward;
 mod calculus;
+mod custom;
 mod descent;
 mod error;
 mod float;
@@ -85,6 +86,7 @@ pub mod trace;
 pub mod tutorial;
 
 pub use calculus::directional_derivative;
+pub use custom::{CustomOp, Handle, Rule};
 pub use descent::{Descent, GradientDescent, Point, Stop};
 pub use error::Error;
 pub use float::Float;
