@@ -49,6 +49,7 @@ mod layers;
 mod loss;
 mod params;
 mod perceptron;
+#[cfg(feature = "safetensors")]
 mod save;
 mod scalar;
 mod softmax;
