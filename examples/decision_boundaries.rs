@@ -11,9 +11,10 @@ use rand::{RngExt, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use std::f64::consts::PI;
 use std::path::{Path, PathBuf};
-use tapegrad::nn::{self, Activation, Init, Mlp, Train};
+use tapegrad::nn::{self, Activation, Init, Mlp};
 use tapegrad::optim::Adam;
 use tapegrad::plot::{self, Chart, Colormap, Grid, Series};
+use tapegrad::train::{self, Train};
 use tapegrad::{Error, Tensor};
 
 /// How big a run is: the README's picture, or a quick one for tests.
@@ -86,7 +87,7 @@ fn train(
         shuffle: false,
         ..Train::default()
     };
-    let report = nn::fit_observed(
+    let report = train::fit_observed(
         &mut model,
         &mut opt,
         n,

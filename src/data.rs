@@ -47,7 +47,7 @@ impl Dataset {
     #[track_caller]
     pub fn select(&self, index: &[usize]) -> Dataset {
         Dataset {
-            x: crate::nn::rows(&self.x, index),
+            x: self.x.select_rows(index),
             labels: index.iter().map(|&i| self.labels[i]).collect(),
         }
     }

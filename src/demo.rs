@@ -3,8 +3,9 @@
 //! the same code.
 
 use crate::data::{self, Dataset};
-use crate::nn::{self, Activation, Init, Mlp, Perceptron, PerceptronReport, Report, Train};
+use crate::nn::{self, Activation, Init, Mlp, Perceptron, PerceptronReport};
 use crate::optim::{Adam, Optimizer, Sgd};
+use crate::train::{self, Report, Train};
 use crate::{Graph, Tensor};
 
 /// The four inputs of a two-input truth table, `[4, 2]`: (0,0), (0,1), (1,0), (1,1).
@@ -52,9 +53,9 @@ pub fn xor_mlp(seed: u64, max_epochs: usize) -> XorRun {
         shuffle: false,
         ..Train::default()
     };
-    let report = nn::fit(&mut model, &mut opt, 4, &cfg, |g, m, p, batch| {
-        let y = m.forward(p, g.constant(nn::rows(&x, batch))).sigmoid();
-        nn::half_sse(y, g.constant(nn::rows(&t, batch)))
+    let report = train::fit(&mut model, &mut opt, 4, &cfg, |g, m, p, batch| {
+        let y = m.forward(p, g.constant(x.select_rows(batch))).sigmoid();
+        nn::half_sse(y, g.constant(t.select_rows(batch)))
     });
     let g = Graph::new();
     let bound = model.params().bind(&g);
@@ -135,8 +136,8 @@ pub fn digits(data: &Dataset, cfg: &DigitsConfig) -> DigitsRun {
         seed: cfg.seed,
         ..Train::default()
     };
-    let report = nn::fit(&mut model, &mut opt, train.len(), &tc, |g, m, p, batch| {
-        let logits = m.forward(p, g.constant(nn::rows(&train.x, batch)));
+    let report = train::fit(&mut model, &mut opt, train.len(), &tc, |g, m, p, batch| {
+        let logits = m.forward(p, g.constant(train.x.select_rows(batch)));
         let classes: Vec<usize> = batch.iter().map(|&i| train.labels[i]).collect();
         nn::cross_entropy(logits, &classes)
     });

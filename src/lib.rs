@@ -53,7 +53,7 @@
 //! ## Features
 //!
 //! Both are on by default. With `default-features = false` the crate is the engine, `nn`,
-//! `optim` and `data`, on `smallvec`, `indexmap`, `ndarray` and `rand` alone.
+//! `optim`, `train` and `data`, on `smallvec`, `indexmap`, `ndarray` and `rand` alone.
 //!
 //! - `plot`: the [`plot`] module (`plotters`, and the DejaVu Sans font bundled in `assets/`).
 //! - `safetensors`: `Params::save`, `load`, `to_safetensors` and `load_safetensors`.
@@ -77,6 +77,7 @@ pub mod nn;
 mod operators;
 mod ops;
 mod pool;
+mod rows;
 mod shape;
 mod spare;
 mod tensor;
@@ -89,6 +90,7 @@ pub mod optim;
 #[cfg(feature = "plot")]
 pub mod plot;
 pub mod trace;
+pub mod train;
 pub mod tutorial;
 
 pub use calculus::directional_derivative;
