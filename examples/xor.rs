@@ -3,7 +3,11 @@
 //!
 //! Run with `cargo run --release --example xor`.
 
-use tapegrad::demo::{GATES, perceptron_on, xor_mlp};
+#[path = "common/mod.rs"]
+#[allow(dead_code)]
+mod common;
+
+use common::demo::{GATES, perceptron_on, xor_mlp};
 use tapegrad::train::TrainStop;
 
 fn main() {

@@ -83,7 +83,6 @@ mod spare;
 mod tensor;
 
 pub mod data;
-pub mod demo;
 pub mod dot;
 pub mod gradcheck;
 pub mod optim;
@@ -91,7 +90,6 @@ pub mod optim;
 pub mod plot;
 pub mod trace;
 pub mod train;
-pub mod tutorial;
 
 pub use calculus::directional_derivative;
 pub use descent::{Descent, GradientDescent, Point, Stop};

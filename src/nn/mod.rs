@@ -49,14 +49,10 @@ mod activation;
 mod layers;
 mod loss;
 mod params;
-mod perceptron;
 #[cfg(feature = "safetensors")]
 mod save;
-mod scalar;
 mod softmax;
 
 pub use layers::{Activation, Init, Linear, Mlp, Model};
 pub use loss::{binary_cross_entropy_with_logits, cross_entropy, half_sse, hinge, mse};
 pub use params::{Bound, Param, Params};
-pub use perceptron::{Perceptron, PerceptronReport};
-pub use scalar::ScalarBound;
