@@ -2,14 +2,12 @@
 //! `examples/digits.rs` print these runs; here they are asserted, with the pieces they share
 //! from `examples/common/` (the perceptron rule, the scalar-node MLP).
 
-use tapegrad::data::read_labeled_csv;
 #[path = "../examples/common/mod.rs"]
 #[allow(dead_code)]
 mod common;
 
 use common::demo::{
-    DigitsConfig, GATES, digits, moons_data, moons_model, moons_scalar, moons_tensor,
-    perceptron_on, xor_mlp,
+    GATES, moons_data, moons_model, moons_scalar, moons_tensor, perceptron_on, xor_mlp,
 };
 use common::perceptron::Perceptron;
 use common::scalar::{ScalarBound, forward_scalars};
@@ -64,9 +62,11 @@ fn moons_scalar_and_tensor_forms_reach_100_percent_and_agree() {
     }
 }
 
+#[cfg(feature = "csv")]
 #[test]
 fn digits_mlp_reaches_96_percent_on_held_out_data() {
-    let data = read_labeled_csv(concat!(
+    use common::demo::{DigitsConfig, digits};
+    let data = tapegrad::data::read_labeled_csv(concat!(
         env!("CARGO_MANIFEST_DIR"),
         "/examples/data/digits.csv"
     ))
