@@ -54,7 +54,7 @@ mod scalar;
 mod softmax;
 mod train;
 
-pub use layers::{Activation, Init, Linear, Mlp, Model};
+pub use layers::{Activation, Generator, Init, Linear, Mlp, Model};
 pub use loss::{binary_cross_entropy_with_logits, cross_entropy, half_sse, hinge, mse};
 pub use params::{Bound, Param, Params};
 pub use perceptron::{Perceptron, PerceptronReport};
