@@ -218,36 +218,6 @@ fn gaussian(rng: &mut ChaCha8Rng) -> f64 {
     (-2.0 * u1.ln()).sqrt() * (2.0 * std::f64::consts::PI * u2).cos()
 }
 
-/// The index of the largest entry of each row of a `[n, k]` tensor (ties to the first).
-///
-/// # Panics
-/// When `scores` is not 2-D.
-#[track_caller]
-pub fn argmax_rows<T: crate::Float>(scores: &Tensor<T>) -> Vec<usize> {
-    let [_, k] = *scores.shape() else {
-        rank_panic(scores.shape())
-    };
-    scores
-        .data()
-        .chunks(k.max(1))
-        .map(|row| {
-            let mut best = 0;
-            for (j, &v) in row.iter().enumerate() {
-                if v > row[best] {
-                    best = j;
-                }
-            }
-            best
-        })
-        .collect()
-}
-
-#[cold]
-#[track_caller]
-fn rank_panic(shape: &[usize]) -> ! {
-    panic!("argmax_rows: scores of shape {shape:?} are not 2-D [n, classes]")
-}
-
 /// The fraction of predictions equal to their label.
 ///
 /// # Panics
@@ -365,7 +335,5 @@ mod tests {
             confusion_matrix(&pred, &lab, 3),
             [[1, 0, 0], [0, 1, 0], [0, 1, 1]]
         );
-        let s = Tensor::from_vec(vec![0.1, 0.9, 0.5, 0.5], &[2, 2]).unwrap();
-        assert_eq!(argmax_rows(&s), [1, 0]);
     }
 }

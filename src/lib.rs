@@ -61,6 +61,7 @@
 
 mod backward;
 mod calculus;
+mod convenience;
 mod descent;
 mod error;
 mod float;
@@ -73,6 +74,7 @@ mod shape;
 mod tape;
 mod tape_cache;
 mod tensor;
+mod tensor_display;
 mod transforms;
 
 pub mod data;
