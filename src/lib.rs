@@ -86,7 +86,7 @@ pub mod plot;
 pub mod trace;
 pub mod tutorial;
 
-pub use calculus::directional_derivative;
+pub use calculus::{directional_derivative, objective};
 pub use descent::{Descent, GradientDescent, Point, Stop};
 pub use error::Error;
 pub use float::Float;
