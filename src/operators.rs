@@ -6,21 +6,8 @@
 //! node, not a node of its own. Division by a constant keeps the constant as a leaf, so that
 //! `x / 3.0` rounds exactly like the plain expression.
 //!
-//! The compound assignments `+= -= *= /=` record the same node as the plain operator and
-//! rebind the handle (a `Var` is `Copy`; nothing on the tape changes in place), and
-//! `Iterator::sum` adds `Var`s in order:
-//!
-//! ```
-//! use tapegrad::{Graph, Var};
-//! let g = Graph::new();
-//! let xs = g.scalars(&[1.0, 2.0, 3.0]);
-//! let mut loss = xs.iter().map(|&x| x * x).sum::<Var>(); // 1 + 4 + 9
-//! loss += 1.0;
-//! loss *= xs[0];
-//! loss.backward();
-//! assert_eq!(loss.item(), 15.0);
-//! assert_eq!(xs[0].grad().item(), 17.0); // ∂/∂x₀ (Σx² + 1)·x₀ = 2x₀² + Σx² + 1
-//! ```
+//! The compound assignments `+= -= *= /=` and `Iterator::sum` are documented on their
+//! impls (the `Sum` impl for `Var` shows both).
 
 use crate::float::Float;
 use crate::graph::Var;
@@ -65,6 +52,21 @@ assign!(SubAssign, sub_assign, -, Var<'g, T>, 'g, T: Float);
 assign!(MulAssign, mul_assign, *, Var<'g, T>, 'g, T: Float);
 assign!(DivAssign, div_assign, /, Var<'g, T>, 'g, T: Float);
 
+/// The compound assignments `+= -= *= /=` record the same node as the plain operator and
+/// rebind the handle (a `Var` is `Copy`; nothing on the tape changes in place), and
+/// `Iterator::sum` adds `Var`s in order:
+///
+/// ```
+/// use tapegrad::{Graph, Var};
+/// let g = Graph::new();
+/// let xs = g.scalars(&[1.0, 2.0, 3.0]);
+/// let mut loss = xs.iter().map(|&x| x * x).sum::<Var>(); // 1 + 4 + 9
+/// loss += 1.0;
+/// loss *= xs[0];
+/// loss.backward();
+/// assert_eq!(loss.item(), 15.0);
+/// assert_eq!(xs[0].grad().item(), 17.0); // ∂/∂x₀ (Σx² + 1)·x₀ = 2x₀² + Σx² + 1
+/// ```
 impl<'g, T: Float> Sum for Var<'g, T> {
     /// x₁ + x₂ + … + xₙ, added in order (broadcasting as `+` does).
     ///

@@ -1,34 +1,6 @@
 //! Layers and models: [`Linear`], [`Mlp`], their initialisation ([`Init`]) and the
 //! activation between layers ([`Activation`]). Composites only: a layer is a few `Var`
 //! operations on its parameters' leaves.
-//!
-//! A model owns its [`Params`]; its `forward` reads their leaves from a [`Bound`]. One
-//! training step, by hand:
-//!
-//! ```
-//! use tapegrad::{Graph, Tensor, nn, optim::{Optimizer, Sgd}};
-//! use tapegrad::nn::{Activation, Init, Mlp};
-//!
-//! let mut model = Mlp::new(&[2, 4, 1], Activation::Tanh, Init::XavierUniform, 7);
-//! let mut opt = Sgd::new(0.1);
-//! let x = Tensor::from_vec(vec![0.0, 1.0, 1.0, 0.0], &[2, 2]).unwrap();
-//! let t = Tensor::from_vec(vec![1.0, 1.0], &[2, 1]).unwrap();
-//! let mut g = Graph::new();
-//! let mut losses = vec![];
-//! for _ in 0..20 {
-//!     g.clear();
-//!     let p = model.params().bind(&g);
-//!     let y = model.forward(&p, g.constant(x.clone()));
-//!     let loss = nn::mse(y, g.constant(t.clone()));
-//!     loss.backward();
-//!     losses.push(loss.item());
-//!     model.params_mut().read_grads(&p);
-//!     opt.step(model.params_mut());
-//! }
-//! assert!(losses[19] < losses[0] / 10.0);
-//! assert_eq!(model.params().names().collect::<Vec<_>>(),
-//!            ["layer0.weight", "layer0.bias", "layer1.weight", "layer1.bias"]);
-//! ```
 
 use super::params::{Bound, Params};
 use crate::float::Float;
@@ -382,6 +354,34 @@ pub trait Model<T: Float> {
 /// A multilayer perceptron: [`Linear`] layers of the given sizes with one [`Activation`]
 /// between consecutive layers and none after the last. `Mlp::new(&[2, 16, 16, 1], ...)` has
 /// three layers, `"layer0"` to `"layer2"`.
+///
+/// A model owns its [`Params`]; its `forward` reads their leaves from a [`Bound`]. One
+/// training step, by hand:
+///
+/// ```
+/// use tapegrad::{Graph, Tensor, nn, optim::{Optimizer, Sgd}};
+/// use tapegrad::nn::{Activation, Init, Mlp};
+///
+/// let mut model = Mlp::new(&[2, 4, 1], Activation::Tanh, Init::XavierUniform, 7);
+/// let mut opt = Sgd::new(0.1);
+/// let x = Tensor::from_vec(vec![0.0, 1.0, 1.0, 0.0], &[2, 2]).unwrap();
+/// let t = Tensor::from_vec(vec![1.0, 1.0], &[2, 1]).unwrap();
+/// let mut g = Graph::new();
+/// let mut losses = vec![];
+/// for _ in 0..20 {
+///     g.clear();
+///     let p = model.params().bind(&g);
+///     let y = model.forward(&p, g.constant(x.clone()));
+///     let loss = nn::mse(y, g.constant(t.clone()));
+///     loss.backward();
+///     losses.push(loss.item());
+///     model.params_mut().read_grads(&p);
+///     opt.step(model.params_mut());
+/// }
+/// assert!(losses[19] < losses[0] / 10.0);
+/// assert_eq!(model.params().names().collect::<Vec<_>>(),
+///            ["layer0.weight", "layer0.bias", "layer1.weight", "layer1.bias"]);
+/// ```
 #[derive(Clone, Debug)]
 pub struct Mlp<T: Float = f64> {
     params: Params<T>,
