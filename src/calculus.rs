@@ -14,8 +14,9 @@ use crate::tensor::Tensor;
 /// D_u f(x) = lim_{h→0} (f(x + h·û) − f(x)) / h = ∇f(x) · û,  with û = u / |u|.
 ///
 /// `f` builds a one-element output from the leaf it is given. Pass it as a closure written in
-/// the call (`|_, x| (x * x).sum()`) or as a `fn`: a closure stored in a `let` first loses
-/// the `for<'g>` signature and does not compile. The gradient ∇f(x) comes from
+/// the call (`|_, x| (x * x).sum()`), as a `fn`, or, to keep a closure in a `let`, wrapped
+/// in [`objective`] (a bare closure in a `let` loses the `for<'g>` signature and fails with
+/// "implementation of `Fn` is not general enough"). The gradient ∇f(x) comes from
 /// **one** backward pass, and the result is ∇f(x)·u / |u|: only the direction of `u`
 /// matters, not its length. Over all directions, D_u f is largest along ∇f, where it equals
 /// |∇f|, and it is zero along every direction orthogonal to ∇f.
