@@ -373,4 +373,22 @@ mod tests {
         assert!(norm(before.last()) > 1e-3, "the step before is still above");
         assert_eq!(run.steps(), 38);
     }
+
+    #[test]
+    fn new_infers_f64_for_closures_with_float_literals() {
+        // (x − 3)² from 0 with η = 0.25: x ← x − 0.5(x − 3), so the distance to 3 halves each
+        // step; |∇f| = 2|x − 3| = 6·2⁻ᵏ ≤ 1e-9 first at k = 33 (6·2⁻³³ ≈ 7.0e-10).
+        let run = GradientDescent::new(0.25)
+            .grad_tolerance(1e-9)
+            .run(|_, x| (x - 3.0).powi(2), &Tensor::scalar(0.0));
+        assert_eq!((run.stop, run.steps()), (Stop::GradientSmall, 33));
+        assert!((run.last().x.item() - 3.0).abs() < 1e-9);
+        let f32_run = GradientDescent::<f32>::with_learning_rate(0.25)
+            .max_steps(3)
+            .run(|_, x| x * x, &Tensor::scalar(1.0f32));
+        assert_eq!(
+            (f32_run.stop, f32_run.last().x.item()),
+            (Stop::MaxSteps, 0.125)
+        );
+    }
 }
