@@ -170,6 +170,9 @@ macro_rules! scalar_step_on {
 }
 
 /// The step built from scalar nodes on tapegrad's tape.
+// `z = z + …` in the macro, not `+=`: the minimal tape's handle has no `AddAssign`, and both
+// tapes must build the very same expression.
+#[allow(clippy::assign_op_pattern)]
 fn scalar_step(gr: &mut Graph, p: &mut [f64], x: &[[f64; 2]], y: &[f64]) -> f64 {
     scalar_step_on!(gr, p, x, y, Var, |v: Var<'_>| v.grad().item())
 }
@@ -188,7 +191,7 @@ fn tensor_step(gr: &mut Graph, p: &mut [Tensor<f64>], x: &Tensor<f64>, y: &Tenso
     let s = h2.matmul_t(v[4]) + v[5];
     let mut reg = v[0].powi(2).sum();
     for &w in &v[1..] {
-        reg = reg + w.powi(2).sum();
+        reg += w.powi(2).sum();
     }
     let loss = nn::hinge(s, gr.constant(y.clone())) + ALPHA * reg;
     loss.backward();

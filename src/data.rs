@@ -292,36 +292,6 @@ fn noise_panic(noise: f64) -> ! {
     panic!("two_moons: noise {noise} is not a standard deviation (finite and at least 0)")
 }
 
-/// The index of the largest entry of each row of a `[n, k]` tensor (ties to the first).
-///
-/// # Panics
-/// When `scores` is not 2-D.
-#[track_caller]
-pub fn argmax_rows<T: crate::Float>(scores: &Tensor<T>) -> Vec<usize> {
-    let [_, k] = *scores.shape() else {
-        rank_panic(scores.shape())
-    };
-    scores
-        .data()
-        .chunks(k.max(1))
-        .map(|row| {
-            let mut best = 0;
-            for (j, &v) in row.iter().enumerate() {
-                if v > row[best] {
-                    best = j;
-                }
-            }
-            best
-        })
-        .collect()
-}
-
-#[cold]
-#[track_caller]
-fn rank_panic(shape: &[usize]) -> ! {
-    panic!("argmax_rows: scores of shape {shape:?} are not 2-D [n, classes]")
-}
-
 /// The fraction of predictions equal to their label.
 ///
 /// # Panics
@@ -538,7 +508,5 @@ mod tests {
             confusion_matrix(&pred, &lab, 3),
             [[1, 0, 0], [0, 1, 0], [0, 1, 1]]
         );
-        let s = Tensor::from_vec(vec![0.1, 0.9, 0.5, 0.5], &[2, 2]).unwrap();
-        assert_eq!(argmax_rows(&s), [1, 0]);
     }
 }

@@ -210,7 +210,14 @@ fn gather_with_the_wrong_number_of_indices_panics() {
 fn cross_entropy_with_an_out_of_range_class_panics() {
     let g = Graph::new();
     let x = g.tensor(zeros(&[2, 3]));
-    misuse!(cross_entropy(x, &[0, 7]), "index 7", "out of range");
+    // Named as the user called it, with the class, its row and the number of classes (not
+    // as the gather inside).
+    misuse!(
+        cross_entropy(x, &[0, 7]),
+        "cross_entropy",
+        "class 7 in row 1",
+        "3 classes"
+    );
 }
 
 #[test]

@@ -311,7 +311,7 @@ fn check_program(p: &Program, seed: u64, stats: &RefCell<Stats>) -> Result<(), T
         let jt_v = g.grad(s, &xs);
         let mut t = g.constant(Tensor::scalar(0.0));
         for (gx, d) in jt_v.iter().zip(&u) {
-            t = t + (*gx * g.constant(d.clone())).sum();
+            t += (*gx * g.constant(d.clone())).sum();
         }
         let ju = g.grad(t, &[vv])[0].value();
         let exact: f64 = ju.data().iter().zip(v.data()).map(|(a, b)| a * b).sum();

@@ -149,7 +149,7 @@ pub fn digits(data: &Dataset, cfg: &DigitsConfig) -> DigitsRun {
             nn::cross_entropy(logits, &classes)
         },
     );
-    let predict = |d: &Dataset| data::argmax_rows(&model.predict(&d.x));
+    let predict = |d: &Dataset| model.predict(&d.x).argmax_rows();
     let test_pred = predict(&test);
     DigitsRun {
         sizes: (train_set.len(), test.len()),

@@ -53,6 +53,6 @@ mod params;
 mod save;
 mod softmax;
 
-pub use layers::{Activation, Init, Linear, Mlp, Model};
+pub use layers::{Activation, Generator, Init, Linear, Mlp, Model};
 pub use loss::{binary_cross_entropy_with_logits, cross_entropy, half_sse, hinge, mse};
 pub use params::{Bound, Param, Params};

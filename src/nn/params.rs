@@ -1,27 +1,4 @@
-//! Parameters that live outside the tape and persist across training steps.
-//!
-//! A [`Params`] is an ordered map from names (`"layer0.weight"`, `"layer0.bias"`, ...) to a
-//! value and the gradient of the last step. Each step records the values on a tape as leaves
-//! with [`Params::bind`], runs the model and `backward`, and copies the leaves' gradients
-//! back with [`Params::read_grads`]; an optimizer then updates the values in place.
-//!
-//! ```
-//! use tapegrad::{Graph, Tensor, nn::Params};
-//! let mut params = Params::new();
-//! params.add("w", Tensor::scalar(3.0));
-//! let mut g = Graph::new();
-//! for _ in 0..2 {
-//!     g.clear(); // the same tape, its memory reused
-//!     let p = params.bind(&g);
-//!     let loss = p[0] * p[0]; // w²
-//!     loss.backward();
-//!     params.read_grads(&p);
-//!     let w = params.get_mut("w").unwrap();
-//!     w.value = w.value.map(|x| x - 0.25 * x * 2.0); // w ← w − 0.25·2w
-//! }
-//! assert_eq!(params["w"].value.item(), 0.75); // 3 → 1.5 → 0.75
-//! assert_eq!(params["w"].grad.item(), 3.0); // the gradient of the last step, 2·1.5
-//! ```
+//! Parameters that live outside the tape and persist across training steps: [`Params`].
 
 use crate::float::Float;
 use crate::graph::{Graph, Var};
@@ -40,7 +17,31 @@ pub struct Param<T: Float> {
     pub grad: Tensor<T>,
 }
 
-/// Named parameters in a stable order (insertion order). See the module docs.
+/// Named parameters in a stable order (insertion order), living outside the tape and
+/// persisting across training steps.
+///
+/// A [`Params`] is an ordered map from names (`"layer0.weight"`, `"layer0.bias"`, ...) to a
+/// value and the gradient of the last step. Each step records the values on a tape as leaves
+/// with [`Params::bind`], runs the model and `backward`, and copies the leaves' gradients
+/// back with [`Params::read_grads`]; an optimizer then updates the values in place.
+///
+/// ```
+/// use tapegrad::{Graph, Tensor, nn::Params};
+/// let mut params = Params::new();
+/// params.add("w", Tensor::scalar(3.0));
+/// let mut g = Graph::new();
+/// for _ in 0..2 {
+///     g.clear(); // the same tape, its memory reused
+///     let p = params.bind(&g);
+///     let loss = p[0] * p[0]; // w²
+///     loss.backward();
+///     params.read_grads(&p);
+///     let w = params.get_mut("w").unwrap();
+///     w.value = w.value.map(|x| x - 0.25 * x * 2.0); // w ← w − 0.25·2w
+/// }
+/// assert_eq!(params["w"].value.item(), 0.75); // 3 → 1.5 → 0.75
+/// assert_eq!(params["w"].grad.item(), 3.0); // the gradient of the last step, 2·1.5
+/// ```
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Params<T: Float = f64> {
     /// Shared names: binding a parameter names its leaf with a clone of this `Arc`, so a
