@@ -125,7 +125,10 @@ fn softsign_at_1e30_is_exactly_one_and_its_slope_is_accurate_in_the_tails() {
     ] {
         let (v, d) = at(|x| x.softsign(), x0);
         assert_eq!(v, value, "softsign({x0})");
-        assert!(((d - slope) / slope).abs() < 1e-15, "softsign'({x0}) = {d} vs {slope}");
+        assert!(
+            ((d - slope) / slope).abs() < 1e-15,
+            "softsign'({x0}) = {d} vs {slope}"
+        );
     }
 }
 
