@@ -31,6 +31,24 @@ use std::sync::Arc;
 /// A clone shares the data until one side writes to it (copy-on-write), so cloning costs
 /// no copy. Dropping the last holder of a buffer hands it to a per-thread pool, from which
 /// new tensors take theirs.
+///
+/// # Shapes and memory
+///
+/// Every shape given to a constructor or an op is counted with checked multiplication: a
+/// shape whose element count overflows (the product of its nonzero lengths, in bytes, past
+/// `isize::MAX`) is an [`Error::ShapeOverflow`] from [`Tensor::from_vec`],
+/// [`Tensor::from_vec_finite`] and [`Tensor::try_zeros`], and a panic naming the call and the
+/// shape from [`Tensor::zeros`], [`Tensor::ones`], [`Tensor::full`] and the ops. Nothing
+/// wraps to a small count.
+///
+/// A shape that fits but whose buffer the allocator cannot supply is another matter: like
+/// `Vec`, every function that allocates a buffer aborts the process then. Those are
+/// [`Tensor::zeros`], [`Tensor::ones`], [`Tensor::full`], [`Tensor::map`],
+/// [`Tensor::to_f64`], [`Tensor::from_f64`], [`Tensor::data_mut`] on a shared tensor (it
+/// copies), [`Tensor::into_vec`] on a shared tensor, and every op's result. Only
+/// [`Tensor::try_zeros`] reports the failure, as [`Error::OutOfMemory`]: use it for sizes
+/// that come from outside the program. ([`Tensor::from_vec`] takes a `Vec` already
+/// allocated and allocates nothing for a rank ≥ 1 tensor beyond its small header.)
 #[derive(PartialEq)]
 pub struct Tensor<T: Float> {
     /// The shape and data of any tensor but a scalar; `None` for a scalar.
