@@ -45,3 +45,13 @@ fn the_gradient_of_a_middle_axis_broadcast_is_summed_back() {
         &[12.0, 15.0, 18.0, 21.0, 48.0, 51.0, 54.0, 57.0]
     );
 }
+
+#[test]
+fn summing_empty_rows_gives_zeros() {
+    // [2, 0] summed along its last axis to [2, 1]: each row is an empty sum, 0. (The per-row
+    // fast path must not split the data into chunks of length 0.)
+    let g = Graph::new();
+    let x = g.tensor(Tensor::zeros(&[2, 0]));
+    let y = x.sum_to(&[2, 1]);
+    assert_eq!((y.shape(), y.value().data()), (vec![2, 1], &[0.0, 0.0][..]));
+}
