@@ -72,6 +72,12 @@ fn from_vec_rejects_a_shape_whose_count_wraps() {
         Tensor::<f64>::from_vec(vec![], &[1 << 59, 0]),
         Ok(t) if t.is_empty() && t.shape() == [1 << 59, 0]
     ));
+    // The bound itself: 2⁶⁰ f64 are 2⁶³ bytes, one past isize::MAX (and no usize overflow);
+    // 2⁶⁰ − 1 of them are 2⁶³ − 8 bytes, within it.
+    assert!(Tensor::<f64>::from_vec(vec![], &[1 << 60, 0]).is_err());
+    assert!(Tensor::<f64>::from_vec(vec![], &[(1 << 60) - 1, 0]).is_ok());
+    assert!(Tensor::<f32>::from_vec(vec![], &[1 << 61, 0]).is_err());
+    assert!(Tensor::<f32>::from_vec(vec![], &[(1 << 61) - 1, 0]).is_ok());
     assert!(Tensor::<f64>::from_vec_finite(vec![], &HUGE).is_err());
 }
 
