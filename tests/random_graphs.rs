@@ -465,7 +465,7 @@ fn random_graphs_batch_4_match_finite_differences() {
 /// 100,000 graphs. Run with
 /// `cargo test --release --test random_graphs -- --ignored --nocapture`.
 #[test]
-#[ignore = "100,000 graphs: ~19 min in release on a busy 2-core machine; run with --release -- --ignored"]
+#[ignore = "100,000 graphs: 116 s in the test profile on a busy 2-core machine; run with --release -- --ignored"]
 fn random_graphs_100k_match_finite_differences() {
     let s = run_batch("100k", 42, 100_000, 24);
     assert_coverage(&s, 100_000);

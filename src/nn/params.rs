@@ -138,14 +138,20 @@ impl<T: Float> Params<T> {
     /// loss did not reach reads zeros.
     ///
     /// # Panics
-    /// When `bound` does not hold one leaf per parameter (it came from other parameters).
+    /// When `bound` does not hold one leaf per parameter, or a leaf's gradient does not have
+    /// its parameter's shape (`bound` came from other parameters); the message names the
+    /// parameter and both shapes.
     #[track_caller]
     pub fn read_grads(&mut self, bound: &Bound<'_, T>) {
         if bound.vars.len() != self.map.len() {
             bound_panic(bound.vars.len(), self.map.len());
         }
-        for (p, v) in self.map.values_mut().zip(&bound.vars) {
-            p.grad = v.grad();
+        for ((name, p), v) in self.map.iter_mut().zip(&bound.vars) {
+            let g = v.grad();
+            if g.shape() != p.value.shape() {
+                grad_shape_panic(name, g.shape(), p.value.shape());
+            }
+            p.grad = g;
         }
     }
 
@@ -235,6 +241,15 @@ fn bound_panic(got: usize, want: usize) -> ! {
 
 #[cold]
 #[track_caller]
+fn grad_shape_panic(name: &str, grad: &[usize], param: &[usize]) -> ! {
+    panic!(
+        "Params::read_grads: {name}: gradient {grad:?} but parameter {param:?} \
+         (bind these parameters, not another model's)"
+    )
+}
+
+#[cold]
+#[track_caller]
 fn empty_panic() -> ! {
     panic!("Bound::sum_of_squares: there are no parameters")
 }
@@ -265,6 +280,35 @@ mod tests {
         assert_eq!(p[0].name(), "layer1.weight");
         ps.zero_grads();
         assert_eq!(ps["layer1.weight"].grad.data(), &[0.0, 0.0]);
+    }
+
+    #[test]
+    fn read_grads_rejects_another_models_leaves_naming_the_parameter() {
+        // Two models with the same number of parameters but other shapes: the count check
+        // alone would accept B's leaves for A.
+        let mut a = Params::new();
+        a.add("layer1.weight", Tensor::<f64>::zeros(&[5, 4]));
+        let mut b = Params::new();
+        b.add("layer1.weight", Tensor::<f64>::zeros(&[3, 2]));
+        let g = Graph::new();
+        let p = b.bind(&g);
+        p[0].sum().backward();
+        let caught = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| a.read_grads(&p)));
+        let msg = *caught.unwrap_err().downcast::<String>().unwrap();
+        assert!(
+            msg.contains("layer1.weight: gradient [3, 2] but parameter [5, 4]"),
+            "{msg}"
+        );
+        // Same element count, other shape: still caught.
+        let mut c = Params::new();
+        c.add("w", Tensor::<f64>::zeros(&[2, 3]));
+        let mut d = Params::new();
+        d.add("w", Tensor::<f64>::zeros(&[3, 2]));
+        let g = Graph::new();
+        let p = d.bind(&g);
+        p[0].sum().backward();
+        let caught = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| c.read_grads(&p)));
+        assert!(caught.is_err(), "[3, 2] gradients for a [2, 3] parameter");
     }
 
     #[test]
