@@ -1,7 +1,8 @@
 //! The optimizers' step against a plain Rust loop with the same arithmetic over the same
 //! buffers (the memory-speed bound), timed in turns, on 100k and 1M parameters, f32 and f64.
 //!
-//! Each row is a ratio, `total(optimizer) ÷ total(plain loop)`, reported as if it were
+//! Each row is a ratio, `time(optimizer) ÷ time(plain loop)` (the median over calls in
+//! turns), reported as if it were
 //! milliseconds: **read "time: 1.14 ms" as 1.14×**. Every call starts from the same state,
 //! restored (untimed) before it, so a state that decays keeps its values for the whole run.
 //! Two states:
@@ -10,9 +11,11 @@
 //! - `stale`: one step on gradients of magnitude 1 to 1e8 (log-uniform), then a thousand steps
 //!   on a zero gradient, each optimizer running its own arithmetic. The plain loop's momentum
 //!   buffers (Sgd's v, Adam's m) have then decayed into the subnormal range in f32 (Adam's m is
-//!   0.1·g·0.9¹⁰⁰⁰ ≈ g·1.7e-47, subnormal for g above about 80), where every multiply that
-//!   reads them is slow; the optimizers have flushed them to 0. In f64 a thousand steps leave
-//!   them normal, so the f64 rows show what the flush costs where it is not needed.
+//!   0.1·g·0.9¹⁰⁰⁰ ≈ g·1.7e-47, subnormal for g above about 80), where a multiply that reads
+//!   them is slow on CPUs that take a microcode assist for subnormals; the optimizers have
+//!   flushed them to 0. In f64 a thousand steps leave them normal.
+//!
+//! Each row also prints both sides' median time per parameter in its last sample.
 //!
 //! The plain loops are PyTorch's arithmetic as one would write it by hand: Adam with one
 //! division and one square root per element, bias corrections hoisted out of the loop.
@@ -98,21 +101,18 @@ impl<T: Float> Plain<T> {
         let (eps, wd) = (T::from_f64(1e-8), T::from_f64(WD));
         let step_size = T::from_f64(LR) / (T::ONE - b1.powi(self.t));
         let inv_sqrt_c2 = T::ONE / (T::ONE - b2.powi(self.t)).sqrt();
-        let it = self.w.iter_mut().zip(&self.g).zip(&mut self.m).zip(&mut self.v);
+        let it = self
+            .w
+            .iter_mut()
+            .zip(&self.g)
+            .zip(&mut self.m)
+            .zip(&mut self.v);
         for (((w, &g), m), v) in it {
             let g = g + wd * *w;
             *m = b1 * *m + (T::ONE - b1) * g;
             *v = b2 * *v + (T::ONE - b2) * g * g;
             *w -= step_size * *m / (v.sqrt() * inv_sqrt_c2 + eps);
         }
-    }
-
-    fn restore(&mut self, from: &Self) {
-        self.w.copy_from_slice(&from.w);
-        self.g.copy_from_slice(&from.g);
-        self.m.copy_from_slice(&from.m);
-        self.v.copy_from_slice(&from.v);
-        self.t = from.t;
     }
 }
 
@@ -157,41 +157,66 @@ fn warm<T: Float, O: Optimizer<T>>(
 }
 
 /// Times the optimizer against the plain loop in turns, one call each per iteration, each
-/// from its saved state (restored untimed), and reports total(optimizer) ÷ total(plain) as
-/// that many milliseconds per iteration.
+/// from its saved state, and reports the median over the sample's iterations of
+/// time(optimizer) ÷ time(plain) as that many milliseconds per iteration. Before each call both sides get fresh copies of all their
+/// buffers (weights, gradient, state; untimed), so both start equally warm in cache.
+/// `per_param` receives the two median times in nanoseconds per parameter (plain, optimizer).
 fn ratio<T: Float, O: Optimizer<T> + Clone>(
     b: &mut Bencher,
     saved: &(Plain<T>, Params<T>, O),
     plain_step: fn(&mut Plain<T>),
+    per_param: &mut (f64, f64),
 ) {
     let (saved_plain, saved_params, saved_opt) = saved;
-    let mut plain = saved_plain.clone();
-    let saved_w = saved_params["w"].value.data().to_vec();
+    let n = saved_plain.w.len();
+    let (saved_w, saved_g) = (
+        saved_params["w"].value.data(),
+        saved_params["w"].grad.data(),
+    );
     let mut params = params(saved_plain);
-    set_grad(&mut params, saved_params["w"].grad.data());
     b.iter_custom(|iters| {
-        let (mut l, mut s) = (Duration::ZERO, Duration::ZERO);
+        let mut pairs = Vec::with_capacity(iters as usize);
         for _ in 0..iters {
-            plain.restore(saved_plain);
+            let mut plain = saved_plain.clone();
             let t = Instant::now();
             plain_step(&mut plain);
-            l += t.elapsed();
+            let l = t.elapsed();
             black_box(&plain.w);
+            drop(plain);
             let mut opt = saved_opt.clone();
             let w = params.get_mut("w").unwrap();
-            w.value.data_mut().copy_from_slice(&saved_w);
+            w.value = Tensor::from_vec(saved_w.to_vec(), &[n]).unwrap();
+            w.grad = Tensor::from_vec(saved_g.to_vec(), &[n]).unwrap();
             let t = Instant::now();
             opt.step(&mut params);
-            s += t.elapsed();
+            let s = t.elapsed();
             black_box(&params);
+            pairs.push((l.as_secs_f64(), s.as_secs_f64()));
         }
-        Duration::from_secs_f64(s.as_secs_f64() / l.as_secs_f64() * 1e-3 * iters as f64)
+        // The median pair's ratio: a call that another process preempted (this machine is
+        // shared) moves the mean of a few hundred calls, not their median.
+        let mut ratios: Vec<f64> = pairs.iter().map(|(l, s)| s / l).collect();
+        ratios.sort_by(f64::total_cmp);
+        let (mut ls, mut ss): (Vec<f64>, Vec<f64>) = pairs.into_iter().unzip();
+        ls.sort_by(f64::total_cmp);
+        ss.sort_by(f64::total_cmp);
+        let mid = ratios.len() / 2;
+        *per_param = (ls[mid] * 1e9 / n as f64, ss[mid] * 1e9 / n as f64);
+        Duration::from_secs_f64(ratios[mid] * 1e-3 * iters as f64)
     });
+}
+
+/// Prints the last sample's absolute figures beside the ratio criterion reports.
+fn report(name: &str, (plain, opt): (f64, f64)) {
+    // Zero when the row was filtered out.
+    if plain > 0.0 {
+        println!("{name}: plain loop {plain:.2} ns/parameter, optimizer {opt:.2} ns/parameter");
+    }
 }
 
 fn rows<T: Float>(c: &mut Criterion) {
     let mut group = c.benchmark_group(format!("optimizer step ÷ plain loop, {} (ms = ×)", T::NAME));
-    group.sample_size(10);
+    group.sample_size(20);
     for n in [100_000, 1_000_000] {
         for stale in [false, true] {
             let state = if stale { "stale" } else { "normal" };
@@ -199,21 +224,26 @@ fn rows<T: Float>(c: &mut Criterion) {
             let mut opt = Adam::new(lr).weight_decay(wd);
             let (plain, params) = warm(n, stale, &mut opt, Plain::adam);
             let saved = (plain, params, opt);
-            group.bench_function(format!("Adam, {n}, {state}"), |b| {
-                ratio(b, &saved, Plain::adam)
-            });
+            let name = format!("Adam, {n}, {state}");
+            let mut ns = (0.0, 0.0);
+            group.bench_function(&name, |b| ratio(b, &saved, Plain::adam, &mut ns));
+            report(&name, ns);
             let mut opt = Sgd::new(lr).momentum(mu).weight_decay(wd);
             let (plain, params) = warm(n, stale, &mut opt, Plain::sgd_momentum);
             let saved = (plain, params, opt);
-            group.bench_function(format!("Sgd momentum, {n}, {state}"), |b| {
-                ratio(b, &saved, Plain::sgd_momentum)
-            });
+            let name = format!("Sgd momentum, {n}, {state}");
+            let mut ns = (0.0, 0.0);
+            group.bench_function(&name, |b| ratio(b, &saved, Plain::sgd_momentum, &mut ns));
+            report(&name, ns);
             if !stale {
                 // Without momentum there is no state to go stale.
                 let mut opt = Sgd::new(lr).weight_decay(wd);
                 let (plain, params) = warm(n, stale, &mut opt, Plain::sgd);
                 let saved = (plain, params, opt);
-                group.bench_function(format!("Sgd, {n}"), |b| ratio(b, &saved, Plain::sgd));
+                let name = format!("Sgd, {n}");
+                let mut ns = (0.0, 0.0);
+                group.bench_function(&name, |b| ratio(b, &saved, Plain::sgd, &mut ns));
+                report(&name, ns);
             }
         }
     }

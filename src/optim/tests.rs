@@ -242,23 +242,30 @@ fn adam_state_decays_to_exactly_zero_never_through_subnormals() {
 }
 
 #[test]
-fn adam_keeps_a_tiny_normal_gradient_in_m_and_drops_its_subnormal_square_from_v() {
-    // ∇ = 1e-20 in f32 (normal): m = (1 − β₁)·1e-20 ≈ 1e-21, kept; (1 − β₂)·g² = 1e-43 is below
-    // the normal range, so v = 0 and the step is η·m̂/ε = 1e-3·1e-20/1e-8 = 1e-15.
-    let mut p = single(0.0, 1e-20);
+fn adam_reads_a_gradient_whose_square_term_is_subnormal_as_zero_and_keeps_the_rest() {
+    // In f32 with β₂ = 0.999, (1 − β₂)·g² falls below 2⁻¹²⁶ ≈ 1.1755e-38 for |g| below
+    // √(1.1755e-38/0.001) ≈ 3.43e-18. ∇ = 3e-18 gives 9e-39: read as 0, so m = v = 0 and w
+    // stays 0 exactly.
+    let mut p = single(0.0, 3e-18);
     let mut opt = Adam::<f32>::new(1e-3);
     opt.step(&mut p);
-    assert_eq!(opt.m[0][0], (1.0 - 0.9f32) * 1e-20);
-    assert_eq!(opt.v[0][0], 0.0);
-    let moved = -p["w"].value.data()[0];
-    assert!((moved / 1e-15 - 1.0).abs() < 1e-5, "moved {moved:e}");
-    // A gradient whose (1 − β₂)·g² is normal keeps it: ∇ = 1e-15 gives v = 1e-33.
-    let mut p = single(0.0, 1e-15);
+    assert_eq!((opt.m[0][0], opt.v[0][0]), (0.0, 0.0));
+    assert_eq!(p["w"].value.data()[0], 0.0);
+    // ∇ = 4e-18 gives (1 − β₂)·g² ≈ 1.6e-38, normal: kept, m = (1 − β₁)·g exactly as
+    // computed in f32, and w moves by about η·m̂/(√v̂ + ε) = 1e-3·4e-18/(4e-18 + 1e-8).
+    let mut p = single(0.0, 4e-18);
     let mut opt = Adam::<f32>::new(1e-3);
     opt.step(&mut p);
+    assert_eq!(opt.m[0][0], (1.0 - 0.9f32) * 4e-18);
     // (1 − β₂ in f32 is 0.0010000467.)
-    assert!((opt.v[0][0] / 1e-33 - 1.0).abs() < 1e-4);
-    // And a subnormal gradient is read as 0: nothing moves.
+    assert!(
+        (opt.v[0][0] / 1.6e-38 - 1.0).abs() < 1e-4,
+        "v {:e}",
+        opt.v[0][0]
+    );
+    let moved = -p["w"].value.data()[0];
+    assert!((moved / 4e-13 - 1.0).abs() < 1e-4, "moved {moved:e}");
+    // A subnormal gradient is read as 0 as well.
     let mut p = single(0.0, f32::MIN_POSITIVE / 8.0);
     let mut opt = Adam::<f32>::new(1e-3);
     opt.step(&mut p);

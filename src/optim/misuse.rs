@@ -1,16 +1,17 @@
 //! Optimizer hyper-parameters out of range panic at the caller's line (this file, the line of
 //! the offending call), naming the optimizer's call, the hyper-parameter and the bad value.
+//! Called only through the public API, as a user would.
 //!
 //! The panic hook records the location of a panic in a thread-local slot while a case is
 //! expected to panic and defers to the default hook otherwise, so the cases run in parallel
 //! without racing and real failures still print.
 
+use crate::Tensor;
+use crate::nn::Params;
+use crate::optim::{Adam, Optimizer, Sgd};
 use std::cell::{Cell, RefCell};
 use std::panic::{self, AssertUnwindSafe};
 use std::sync::Once;
-use tapegrad::Tensor;
-use tapegrad::nn::Params;
-use tapegrad::optim::{Adam, Optimizer, Sgd};
 
 thread_local! {
     static EXPECTING: Cell<bool> = const { Cell::new(false) };
@@ -61,7 +62,7 @@ macro_rules! misuse {
             let _ = $call;
         });
         assert!(
-            file.ends_with("tests/optim_misuse.rs") && (here..here + 4).contains(&line),
+            file.ends_with("src/optim/misuse.rs") && (here..here + 4).contains(&line),
             "raised at {file}:{line}, not at the caller's line {here}: {msg}"
         );
         assert_eq!(msg, $want);
