@@ -91,3 +91,10 @@ pub use float::Float;
 pub use graph::{Graph, Var};
 pub use tensor::Tensor;
 pub use transforms::{hessian, hvp, jacobian, jvp, value_and_grad};
+
+/// The README's code blocks, compiled and run as doctests so that the README cannot drift from
+/// the API. Only under `cfg(doctest)`: the crate docs above carry their own example, and the
+/// README's relative links to `docs/` would not resolve on the docs page.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeDoctests;
