@@ -98,3 +98,10 @@ pub use transforms::{hessian, hvp, jacobian, jvp, value_and_grad};
 #[cfg(doctest)]
 #[doc = include_str!("../README.md")]
 pub struct ReadmeDoctests;
+
+/// The guides' code blocks, run as doctests for the same reason.
+#[cfg(doctest)]
+#[doc = include_str!("../docs/calculus.md")]
+#[doc = include_str!("../docs/chain-rule.md")]
+#[doc = include_str!("../docs/neural-networks.md")]
+pub struct GuideDoctests;
