@@ -54,7 +54,7 @@ fn documents() -> Vec<PathBuf> {
     files
 }
 
-/// Every quoted block of one markdown text. A marker not followed by a text block panics, so a
+/// Every quoted block of one markdown text. A marker not followed by a fenced block panics, so a
 /// typo cannot silently exempt a quote from the check.
 fn quotes(file: &str, text: &str) -> Vec<Quote> {
     let lines: Vec<&str> = text.lines().collect();
