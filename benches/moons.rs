@@ -43,6 +43,11 @@ fn rng(seed: u64) -> impl FnMut() -> f64 {
 }
 
 /// Two interleaved half circles with noise 0.1 (as sklearn's `make_moons`), labels ±1.
+///
+/// Not `tapegrad::data::two_moons`: this stream (SplitMix64, a sum of three uniforms for the
+/// noise, points alternating between the moons) is the one `benches/peers/micrograd_p2.py`
+/// writes out in Python, so that micrograd's timed step works on the same points and the same
+/// initial weights (`init`) as ours. Change both or neither.
 fn moons() -> (Vec<[f64; 2]>, Vec<f64>) {
     let mut r = rng(7);
     let mut noise = move || 0.1 * (r() + r() + r() - 1.5) * 2.0;

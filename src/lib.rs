@@ -50,6 +50,14 @@
 //!   derivatives (`e_total.chain_rule(w5)`), [`dot`] exports a tape as Graphviz, and [`plot`]
 //!   draws line charts, scatter plots and filled grids as PNG or SVG.
 //!
+//! ## Features
+//!
+//! Both are on by default. With `default-features = false` the crate is the engine, `nn`,
+//! `optim`, `train` and `data`, on `smallvec`, `indexmap`, `ndarray` and `rand` alone.
+//!
+//! - `plot`: the [`plot`] module (`plotters`, and the DejaVu Sans font bundled in `assets/`).
+//! - `safetensors`: `Params::save`, `load`, `to_safetensors` and `load_safetensors`.
+//!
 //! ## Errors
 //!
 //! Misuse of the API panics at the caller's line with a message that names the op and the
@@ -61,6 +69,7 @@
 
 mod backward;
 mod calculus;
+mod custom;
 mod descent;
 mod error;
 mod float;
@@ -69,6 +78,7 @@ pub mod nn;
 mod operators;
 mod ops;
 mod pool;
+mod rows;
 mod shape;
 mod tape;
 mod tape_cache;
@@ -76,15 +86,16 @@ mod tensor;
 mod transforms;
 
 pub mod data;
-pub mod demo;
 pub mod dot;
 pub mod gradcheck;
 pub mod optim;
+#[cfg(feature = "plot")]
 pub mod plot;
 pub mod trace;
-pub mod tutorial;
+pub mod train;
 
 pub use calculus::directional_derivative;
+pub use custom::{CustomOp, Handle, Rule};
 pub use descent::{Descent, GradientDescent, Point, Stop};
 pub use error::Error;
 pub use float::Float;

@@ -323,6 +323,7 @@ fn from_vec_finite_rejects_nan_and_infinities_naming_the_index() {
 }
 
 /// Two parameters, as a model would hold them.
+#[cfg(feature = "safetensors")]
 fn params() -> tapegrad::nn::Params<f64> {
     let mut p = tapegrad::nn::Params::new();
     p.add(
@@ -337,6 +338,7 @@ fn params() -> tapegrad::nn::Params<f64> {
 }
 
 /// A safetensors file by hand: an 8-byte little-endian header length, a JSON header, data.
+#[cfg(feature = "safetensors")]
 fn safetensors_bytes(header: &str, data: &[u8]) -> Vec<u8> {
     let mut out = (header.len() as u64).to_le_bytes().to_vec();
     out.extend_from_slice(header.as_bytes());
@@ -344,6 +346,7 @@ fn safetensors_bytes(header: &str, data: &[u8]) -> Vec<u8> {
     out
 }
 
+#[cfg(feature = "safetensors")]
 fn format_problems(err: Error) -> String {
     match err {
         Error::Format { context, problems } => format!("{context}: {}", problems.join("; ")),
@@ -351,6 +354,7 @@ fn format_problems(err: Error) -> String {
     }
 }
 
+#[cfg(feature = "safetensors")]
 #[test]
 fn loading_bytes_that_are_not_safetensors_is_an_err_and_changes_nothing() {
     let mut p = params();
@@ -369,6 +373,7 @@ fn loading_bytes_that_are_not_safetensors_is_an_err_and_changes_nothing() {
     assert_eq!(p, before);
 }
 
+#[cfg(feature = "safetensors")]
 #[test]
 fn loading_mismatched_weights_lists_every_problem_and_changes_nothing() {
     let mut other = tapegrad::nn::Params::<f64>::new();
@@ -389,6 +394,7 @@ fn loading_mismatched_weights_lists_every_problem_and_changes_nothing() {
     assert_eq!(p, before);
 }
 
+#[cfg(feature = "safetensors")]
 #[test]
 fn loading_an_unsupported_dtype_is_an_err() {
     let header = r#"{"layer0.weight":{"dtype":"I32","shape":[2,2],"data_offsets":[0,16]},"layer0.bias":{"dtype":"F64","shape":[2],"data_offsets":[16,32]}}"#;
@@ -398,6 +404,7 @@ fn loading_an_unsupported_dtype_is_an_err() {
     assert!(msg.contains("\"layer0.weight\" has dtype I32"), "{msg}");
 }
 
+#[cfg(feature = "safetensors")]
 #[test]
 fn loading_a_missing_file_is_an_io_err_naming_the_path() {
     let mut p = params();
@@ -408,6 +415,7 @@ fn loading_a_missing_file_is_an_io_err_naming_the_path() {
     }
 }
 
+#[cfg(feature = "safetensors")]
 #[test]
 fn weights_round_trip_through_safetensors() {
     // The positive case the errors above are measured against.

@@ -4,8 +4,11 @@
 use rand::{RngExt, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use tapegrad::trace::{Steps, Trace};
-use tapegrad::tutorial::Network;
+#[path = "../examples/common/tutorial.rs"]
+#[allow(dead_code)]
+mod tutorial;
 use tapegrad::{Graph, Var};
+use tutorial::Network;
 
 /// |a − b| ≤ 1e-12 + 1e-10·|b|.
 fn close(a: f64, b: f64) -> bool {

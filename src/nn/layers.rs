@@ -180,7 +180,7 @@ impl Linear {
     }
 }
 
-/// Anything that owns its parameters; what [`fit`](crate::nn::fit) trains.
+/// Anything that owns its parameters; what [`fit`](crate::train::fit) trains.
 pub trait Model<T: Float> {
     /// The parameters.
     fn params(&self) -> &Params<T>;

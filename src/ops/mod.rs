@@ -166,6 +166,7 @@ primitives! {
     gather::Gather,
     scatter::Scatter,
     detach::Detach,
+    custom::Custom,
 }
 
 #[cfg(test)]
