@@ -181,7 +181,7 @@ fn text_of(source: &Source, bin: Option<&Path>) -> String {
     match source {
         Source::Example(name) => {
             let bin = bin.expect("an example is run from its binary");
-            let out = Command::new(&bin)
+            let out = Command::new(bin)
                 .current_dir(root)
                 .output()
                 .unwrap_or_else(|e| panic!("running {}: {e}", bin.display()));
