@@ -180,8 +180,7 @@ impl<T: Float> Graph<T> {
         // The scalar fast path, taken before `op` goes anywhere: `op` is a constant at every
         // call site, so `ops::scalar` folds to the one kernel it names.
         // `requires` here, from the slots just read: both inputs of a binary op exist, so
-        // it needs no `NONE` test, and `|` reads both flags with no branch (P2 −1.9% of
-        // its instructions, and 5% faster timed in turns with `benches/minimal_tape.rs`).
+        // it needs no `NONE` test, and `|` reads both flags with no branch.
         let (scalars, requires) = match *args {
             [a] => {
                 let x = &tape.slots[a.id as usize];
