@@ -168,6 +168,14 @@ fn directional_derivatives() {
             45 * k
         );
     }
+    // directional_derivative runs forward mode; reverse mode gives the same number.
+    let u = unit(TAU / 8.0);
+    let (_, grad) = tapegrad::value_and_grad(surface_of_vector, &p);
+    let reverse: f64 = grad.data().iter().zip(u.data()).map(|(a, b)| a * b).sum();
+    println!(
+        "at 45°: forward mode (jvp, no backward pass) {:+.15}, reverse mode ∇f·u {reverse:+.15}",
+        along(&u)
+    );
     println!(
         "best of the 8: {:.0}°, D = {:.8}; the 8 miss ∇f's angle, so look closer:",
         best.1.to_degrees(),

@@ -1,8 +1,8 @@
-//! The directional derivative, from one backward pass.
+//! The directional derivative, by forward mode.
 //!
 //! It takes the function as a closure that builds a one-element loss from a variable leaf,
 //! `|g, x| (x * x).sum()`, so the tape is created, used and dropped inside the call. Each
-//! evaluation is one forward pass and one backward pass.
+//! evaluation is one forward pass and one tangent pass (no backward pass).
 
 use crate::error::Error;
 use crate::float::Float;
@@ -16,9 +16,9 @@ use crate::tensor::Tensor;
 /// `f` builds a one-element output from the leaf it is given. Pass it as a closure written in
 /// the call (`|_, x| (x * x).sum()`), as a `fn`, or, to keep a closure in a `let`, wrapped
 /// in [`objective`] (a bare closure in a `let` loses the `for<'g>` signature and fails with
-/// "implementation of `Fn` is not general enough"). The gradient ∇f(x) comes from
-/// **one** backward pass, and the result is ∇f(x)·u / |u|: only the direction of `u`
-/// matters, not its length. Over all directions, D_u f is largest along ∇f, where it equals
+/// "implementation of `Fn` is not general enough"). It is computed by forward mode (one
+/// tangent pass along û, no backward pass), and is the same number as ∇f(x)·u / |u| from
+/// reverse mode, up to rounding: only the direction of `u` matters, not its length. Over all directions, D_u f is largest along ∇f, where it equals
 /// |∇f|, and it is zero along every direction orthogonal to ∇f.
 ///
 /// ```
@@ -69,15 +69,19 @@ pub fn directional_derivative<T: Float>(
             shape: u.shape().to_vec(),
         });
     }
-    let (_, grad) = value_and_grad(OP, &mut Graph::default(), &f, x);
-    let norm = u.data().iter().map(|&v| (v / big) * (v / big)).sum::<T>();
-    let dot = grad
-        .data()
-        .iter()
-        .zip(u.data())
-        .map(|(&d, &v)| d * (v / big))
-        .sum::<T>();
-    Ok(dot / norm.sqrt())
+    // Forward mode: the tangent of f along u / max|uᵢ|, with no backward pass.
+    let scaled = u.map(|v| v / big);
+    let norm = scaled.data().iter().map(|&v| v * v).sum::<T>();
+    let g = Graph::default();
+    let xv = g.tensor(x.clone());
+    let y = f(&g, xv);
+    g.check_own(OP, y);
+    let shape = y.shape();
+    if shape.iter().product::<usize>() != 1 {
+        not_scalar(OP, &shape);
+    }
+    let t = g.tangent(y, &[(xv, g.constant(scaled))]);
+    Ok(t.item() / norm.sqrt())
 }
 
 /// Gives a closure the signature [`GradientDescent::run`](crate::GradientDescent::run) and
