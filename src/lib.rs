@@ -130,4 +130,5 @@ pub struct ReadmeDoctests;
 #[doc = include_str!("../docs/calculus.md")]
 #[doc = include_str!("../docs/chain-rule.md")]
 #[doc = include_str!("../docs/neural-networks.md")]
+#[doc = include_str!("../docs/extend.md")]
 pub struct GuideDoctests;
