@@ -59,16 +59,19 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+mod axes;
 mod backward;
 mod calculus;
 mod descent;
 mod error;
 mod float;
 mod graph;
+mod join;
 pub mod nn;
 mod operators;
 mod ops;
 mod pool;
+mod reduce;
 mod shape;
 mod tape;
 mod tape_cache;

@@ -117,10 +117,27 @@ fn matmul_with_mismatched_inner_lengths_panics() {
 }
 
 #[test]
-fn matmul_of_a_vector_panics() {
+fn matmul_beyond_2d_names_the_bad_lengths() {
+    // A vector is a row or a column, as in torch.matmul; a scalar has no matrix axes.
     let g = Graph::new();
-    let (a, b) = (g.tensor(zeros(&[3])), g.tensor(zeros(&[3, 2])));
-    misuse!(a.matmul(b), "matmul", "[3]", "[3, 2]", "both 2-D");
+    let (v, m) = (g.tensor(zeros(&[3])), g.tensor(zeros(&[2, 2])));
+    misuse!(
+        v.matmul(m),
+        "matmul",
+        "[3]",
+        "[2, 2]",
+        "inner lengths 3 and 2 differ"
+    );
+    let s = g.scalar(1.0);
+    misuse!(s.matmul(m), "matmul", "[]", "[2, 2]", "rank 0");
+    let (a, b) = (g.tensor(zeros(&[2, 3, 4])), g.tensor(zeros(&[3, 4, 5])));
+    misuse!(
+        a.matmul(b),
+        "matmul",
+        "batch axes [2]",
+        "[3]",
+        "do not broadcast"
+    );
 }
 
 #[test]

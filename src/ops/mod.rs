@@ -153,6 +153,14 @@ primitives! {
     gather::Gather,
     scatter::Scatter,
     detach::Detach,
+    // Shape and reduction primitives (issue 18, helper "shape").
+    narrow::Narrow,
+    pad::Pad,
+    cat::Cat,
+    permute::Permute,
+    index_select::IndexSelect,
+    index_add::IndexAdd,
+    bmm::BatchMatMul,
 }
 
 #[cfg(test)]
