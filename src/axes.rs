@@ -38,7 +38,11 @@ fn axis_panic(op: &str, axis: isize, shape: &[usize], rank: usize) -> ! {
 /// named twice (−1 and rank − 1 are the same axis).
 #[track_caller]
 pub(crate) fn axes(op: &str, axes: &[isize], shape: &[usize]) -> Shape {
-    let mut out: Shape = axes.iter().map(|&a| axis(op, a, shape)).collect();
+    // A loop, not a closure: the panic must report the caller's line.
+    let mut out = Shape::new();
+    for &a in axes {
+        out.push(axis(op, a, shape));
+    }
     out.sort_unstable();
     if let Some(w) = out.windows(2).find(|w| w[0] == w[1]) {
         repeated_panic(op, axes, w[0], shape);

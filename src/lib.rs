@@ -73,6 +73,8 @@ mod ops;
 mod pool;
 mod reduce;
 mod shape;
+#[cfg(test)]
+mod shape_tests;
 mod tape;
 mod tape_cache;
 mod tensor;

@@ -228,11 +228,11 @@ impl<'g, T: Float> Var<'g, T> {
     /// ```
     /// use tapegrad::{Graph, Tensor};
     /// let g = Graph::new();
-    /// let x = g.tensor(Tensor::from_vec(vec![3.0, 4.0, 0.0, 0.0], &[2, 2]).unwrap());
+    /// let x = g.tensor(Tensor::from_vec(vec![0.0, 2.0, 0.0, 0.0], &[2, 2]).unwrap());
     /// let n = x.norm(&[1], false);
     /// n.sum().backward();
-    /// assert_eq!(n.value().data(), &[5.0, 0.0]);
-    /// assert_eq!(x.grad().data(), &[0.6, 0.8, 0.0, 0.0]);
+    /// assert_eq!(n.value().data(), &[2.0, 0.0]);
+    /// assert_eq!(x.grad().data(), &[0.0, 1.0, 0.0, 0.0]); // x / ‖x‖, and 0 at the zero row
     /// ```
     ///
     /// # Panics

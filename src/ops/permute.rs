@@ -33,7 +33,10 @@ impl<'g, T: Float> Var<'g, T> {
         if axes.len() != shape.len() {
             perm_panic(axes, &shape);
         }
-        let perm: Vec<usize> = axes.iter().map(|&a| axis("permute", a, &shape)).collect();
+        let mut perm = Vec::with_capacity(axes.len());
+        for &a in axes {
+            perm.push(axis("permute", a, &shape)); // not in a closure: the caller's line
+        }
         let mut inverse = vec![usize::MAX; perm.len()];
         for (i, &p) in perm.iter().enumerate() {
             if inverse[p] != usize::MAX {
