@@ -5,7 +5,7 @@
 //! the rule is closed under itself. `matmul` on rank ≥ 3 broadcasts the batch axes and
 //! reshapes to this op (see `src/join.rs`).
 
-use crate::backward::Chain;
+use crate::backward::{Chain, Rules, Tangent};
 use crate::float::Float;
 use crate::graph::Var;
 use crate::ops::Primitive;
@@ -69,7 +69,7 @@ fn view<T: Float>(d: &[T], (r, c): (usize, usize), t: bool) -> ArrayView2<'_, T>
 }
 
 /// Records op(x)·op(y) batch by batch in the interpreter `c`.
-fn bmm<T: Float, C: Chain<T>>(c: &mut C, x: C::H, tx: bool, y: C::H, ty: bool) -> C::H {
+fn bmm<T: Float, C: Rules<T>>(c: &mut C, x: C::H, tx: bool, y: C::H, ty: bool) -> C::H {
     c.apply(BatchMatMul { ta: tx, tb: ty }.into(), &[x, y], &[])
 }
 
@@ -137,6 +137,16 @@ impl<T: Float> Primitive<T> for BatchMatMul {
             };
             c.send(1, db);
         }
+    }
+
+    #[inline(always)]
+    fn tangent(self, c: &mut impl Tangent<T>) {
+        // ṫ = op(Ȧ)·op(B) + op(A)·op(Ḃ), batch by batch
+        let BatchMatMul { ta, tb } = self;
+        let (a, b) = (c.input(0), c.input(1));
+        let da = c.tangent(0).map(|t| bmm(c, t, ta, b, tb));
+        let db = c.tangent(1).map(|t| bmm(c, a, ta, t, tb));
+        c.emit_sum(da, db);
     }
 
     fn label(self) -> String {

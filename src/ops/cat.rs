@@ -4,9 +4,10 @@
 //! `src/join.rs`).
 
 use super::narrow::{Narrow, copy_rows};
+use super::pad::Pad;
 use super::split_at_axis;
 use crate::axes::fits_u32;
-use crate::backward::Chain;
+use crate::backward::{Chain, Tangent};
 use crate::float::Float;
 use crate::graph::Var;
 use crate::ops::Primitive;
@@ -90,6 +91,37 @@ impl<T: Float> Primitive<T> for Cat {
         }
     }
 
+    #[inline(always)]
+    fn tangent(self, c: &mut impl Tangent<T>) {
+        // ṫ = [ȧ, ḃ] joined the same way; a missing (zero) side is zeros, made by padding
+        // the other side where that side's tangent should be.
+        let shape = c.shape(c.output());
+        let la = c.shape(c.input(0))[self.0 as usize] as u32;
+        let t = match (c.tangent(0), c.tangent(1)) {
+            (Some(a), Some(b)) => c.apply(self.into(), &[a, b], &shape),
+            (Some(a), None) => c.apply(
+                Pad {
+                    axis: self.0,
+                    start: 0,
+                }
+                .into(),
+                &[a],
+                &shape,
+            ),
+            (None, Some(b)) => c.apply(
+                Pad {
+                    axis: self.0,
+                    start: la,
+                }
+                .into(),
+                &[b],
+                &shape,
+            ),
+            (None, None) => return,
+        };
+        c.emit(t);
+    }
+
     fn label(self) -> String {
         format!("cat axis {}", self.0)
     }
@@ -118,6 +150,21 @@ mod tests {
         check(
             |_, v| Var::cat(&[v[0], v[1], v[0]], -1).tanh(),
             &[draw(&[2, 2], -1.0, 1.0, 7), draw(&[2, 1], -1.0, 1.0, 8)],
+        );
+    }
+
+    #[test]
+    fn cat_with_a_constant_side_matches_finite_difference() {
+        // One side has no tangent: forward mode pads the other side's with zeros.
+        let w = draw(&[2, 2], -1.0, 1.0, 9);
+        let w2 = w.clone();
+        check(
+            move |g, v| Var::cat(&[v[0], g.constant(w.clone())], 1).exp(),
+            &[draw(&[2, 3], -1.0, 1.0, 10)],
+        );
+        check(
+            move |g, v| Var::cat(&[g.constant(w2.clone()), v[0]], 0).exp(),
+            &[draw(&[1, 2], -1.0, 1.0, 11)],
         );
     }
 

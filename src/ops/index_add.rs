@@ -5,7 +5,7 @@
 use super::index_select::{IndexSelect, check_range};
 use super::split_at_axis;
 use crate::axes::axis;
-use crate::backward::Chain;
+use crate::backward::{Chain, Tangent};
 use crate::float::Float;
 use crate::graph::Var;
 use crate::ops::Primitive;
@@ -99,6 +99,15 @@ impl<T: Float> Primitive<T> for IndexAdd {
         };
         let gx = c.apply(select.into(), &[g], &shape);
         c.send(0, gx);
+    }
+
+    #[inline(always)]
+    fn tangent(self, c: &mut impl Tangent<T>) {
+        // ṫ = ẋ's slices added at the same positions (the op is linear)
+        let Some(t) = c.tangent(0) else { return };
+        let shape = c.shape(c.output());
+        let t = c.apply(self.into(), &[t], &shape);
+        c.emit(t);
     }
 
     fn label(self) -> String {

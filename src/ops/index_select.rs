@@ -4,7 +4,7 @@
 
 use super::split_at_axis;
 use crate::axes::axis;
-use crate::backward::Chain;
+use crate::backward::{Chain, Tangent};
 use crate::float::Float;
 use crate::graph::Var;
 use crate::ops::Primitive;
@@ -101,6 +101,15 @@ impl<T: Float> Primitive<T> for IndexSelect {
         };
         let gx = c.apply(add.into(), &[g], &shape);
         c.send(0, gx);
+    }
+
+    #[inline(always)]
+    fn tangent(self, c: &mut impl Tangent<T>) {
+        // ṫ = the same slices of ẋ (the op is linear)
+        let Some(t) = c.tangent(0) else { return };
+        let shape = c.shape(c.output());
+        let t = c.apply(self.into(), &[t], &shape);
+        c.emit(t);
     }
 
     fn label(self) -> String {

@@ -3,7 +3,7 @@
 
 use super::split_at_axis;
 use crate::axes::{axis, fits_u32};
-use crate::backward::Chain;
+use crate::backward::{Chain, Tangent};
 use crate::float::Float;
 use crate::graph::Var;
 use crate::ops::Primitive;
@@ -111,6 +111,15 @@ impl<T: Float> Primitive<T> for Narrow {
         };
         let gx = c.apply(pad.into(), &[g], &shape);
         c.send(0, gx);
+    }
+
+    #[inline(always)]
+    fn tangent(self, c: &mut impl Tangent<T>) {
+        // ṫ = ẋ narrowed the same way (the op is linear)
+        let Some(t) = c.tangent(0) else { return };
+        let shape = c.shape(c.output());
+        let t = c.apply(self.into(), &[t], &shape);
+        c.emit(t);
     }
 
     fn label(self) -> String {

@@ -4,7 +4,7 @@
 //! so the backward rule records one more `Permute` with the two positions swapped.
 
 use crate::axes::axis;
-use crate::backward::Chain;
+use crate::backward::{Chain, Tangent};
 use crate::float::Float;
 use crate::graph::Var;
 use crate::ops::Primitive;
@@ -134,6 +134,15 @@ impl<T: Float> Primitive<T> for Permute {
         };
         let gx = c.apply(back.into(), &[g], &[]);
         c.send(0, gx);
+    }
+
+    #[inline(always)]
+    fn tangent(self, c: &mut impl Tangent<T>) {
+        // ṫ = ẋ permuted the same way (the op is linear)
+        let Some(t) = c.tangent(0) else { return };
+        let shape = c.shape(c.output());
+        let t = c.apply(self.into(), &[t], &shape);
+        c.emit(t);
     }
 }
 
