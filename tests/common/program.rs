@@ -101,13 +101,26 @@ pub enum Instr {
     CrossEntropy(usize, Vec<usize>),
     BceWithLogits(usize, usize),
     Hinge(usize, usize),
+    // Shape and reduction ops (issue 18, helper "shape").
+    Narrow(usize, isize, usize, usize),
+    Pad(usize, isize, usize, usize),
+    Cat(usize, usize, isize),
+    Stack(usize, usize, isize),
+    Permute(usize, Vec<isize>),
+    IndexSelect(usize, isize, Vec<usize>),
+    IndexAdd(usize, isize, Vec<usize>, usize),
+    Bmm(usize, usize),
+    SumDims(usize, Vec<isize>, bool),
+    ProdDims(usize, Vec<isize>, bool),
+    LogSumExp(usize, Vec<isize>, bool),
+    Variance(usize, Vec<isize>, usize, bool),
     /// A plain `detach`, never generated: the finite differences see through it, so a
     /// program using it must FAIL the checks (the tests use it to prove they can fail).
     RawDetach(usize),
 }
 
 /// How many op numbers a step chooses from.
-pub const N_OPS: u8 = 40;
+pub const N_OPS: u8 = 48;
 
 /// A resolved graph: the input values, the instructions, and each value's shape.
 #[derive(Clone)]
@@ -152,6 +165,19 @@ pub fn apply<'g>(ins: &Instr, vs: &[Var<'g>]) -> Var<'g> {
         Gather(a, ax, idx) => vs[*a].gather(*ax, idx),
         Scatter(a, ax, idx, s) => vs[*a].scatter(*ax, idx, s),
         RawDetach(a) => vs[*a].detach(),
+        // Shape and reduction ops (issue 18, helper "shape").
+        Narrow(a, ax, s, n) => vs[*a].narrow(*ax, *s, *n),
+        Pad(a, ax, b, e) => vs[*a].pad_with_zeros(*ax, *b, *e),
+        Cat(a, b, ax) => Var::cat(&[vs[*a], vs[*b]], *ax),
+        Stack(a, b, ax) => Var::stack(&[vs[*a], vs[*b]], *ax),
+        Permute(a, p) => vs[*a].permute(p),
+        IndexSelect(a, ax, idx) => vs[*a].index_select(*ax, idx),
+        IndexAdd(a, ax, idx, n) => vs[*a].index_add(*ax, idx, *n),
+        Bmm(a, b) => vs[*a].bmm(vs[*b]),
+        SumDims(a, ax, keep) => vs[*a].sum_dims(ax, *keep),
+        ProdDims(a, ax, keep) => vs[*a].prod_dims(ax, *keep),
+        LogSumExp(a, ax, keep) => vs[*a].logsumexp(ax, *keep),
+        Variance(a, ax, c, keep) => vs[*a].var(ax, *c, *keep),
         Relu(a) => vs[*a].relu(),
         LeakyRelu(a, s) => vs[*a].leaky_relu(*s),
         Softsign(a) => vs[*a].softsign(),
@@ -568,6 +594,7 @@ impl<'g> Resolver<'g> {
                     _ => self.emit(Instr::Hinge(a, b)),
                 }
             }
+            40..=47 => self.shape_op(st.op % N_OPS, a, b, k),
             _ => match k % 3 {
                 0 => self.gather(a, k / 3),
                 1 => self.scatter(a, k / 3),
@@ -581,6 +608,101 @@ impl<'g> Resolver<'g> {
             },
         };
         self.bounded(out, 8.0);
+    }
+
+    /// Shape and reduction ops (issue 18, helper "shape"), ops 40 to 47. Results stay within
+    /// `MAX_ELEMS`: an op that would grow past it narrows instead.
+    fn shape_op(&mut self, op: u8, a: usize, b: usize, k: u8) -> usize {
+        let a = if self.shape(a).is_empty() {
+            self.emit(Instr::Reshape(a, vec![1]))
+        } else {
+            a
+        };
+        let s = self.shape(a);
+        let (r, n) = (s.len(), self.len(a));
+        let axis = k as usize % r;
+        let neg = |ax: usize| {
+            if k & 64 != 0 {
+                ax as isize - r as isize
+            } else {
+                ax as isize
+            }
+        };
+        let keep = k & 128 != 0;
+        let narrow = |me: &mut Self| {
+            let len = s[axis];
+            let take = 1 + (k as usize / 3) % len.max(1);
+            let take = take.min(len);
+            me.emit(Instr::Narrow(a, neg(axis), len - take, take))
+        };
+        match op {
+            40 => narrow(self),
+            41 if n + n / s[axis].max(1) * 2 <= MAX_ELEMS => {
+                let (before, after) = ((k as usize >> 3) % 2, 1 - (k as usize >> 3) % 2);
+                self.emit(Instr::Pad(a, neg(axis), before, after))
+            }
+            42 if 2 * n <= MAX_ELEMS => {
+                let b = self.same_shape(a, b);
+                if k & 16 != 0 {
+                    let ax = k as isize % (r as isize + 1);
+                    self.emit(Instr::Stack(a, b, ax))
+                } else {
+                    self.emit(Instr::Cat(a, b, neg(axis)))
+                }
+            }
+            43 => {
+                let mut p: Vec<isize> = (0..r as isize).collect();
+                p.rotate_left(axis);
+                if k & 32 != 0 {
+                    p.reverse();
+                }
+                self.emit(Instr::Permute(a, p))
+            }
+            44 => {
+                let len = s[axis];
+                let picks = 1 + (k as usize >> 2) % 3;
+                if n / len * picks > MAX_ELEMS || len == 0 {
+                    return narrow(self);
+                }
+                let idx = (0..picks).map(|j| (j * 5 + k as usize) % len).collect();
+                if k & 16 != 0 && n / len * (len + 1) <= MAX_ELEMS {
+                    // index_add back into a longer axis, positions possibly repeated.
+                    let idx = (0..len).map(|j| (j * 3 + k as usize) % (len + 1)).collect();
+                    self.emit(Instr::IndexAdd(a, neg(axis), idx, len + 1))
+                } else {
+                    self.emit(Instr::IndexSelect(a, neg(axis), idx))
+                }
+            }
+            45 => {
+                // [p, q] · [p, q] as a batch of p row-times-column products.
+                let x = self.matrix(a, false);
+                let y = self.same_shape(x, b);
+                let sx = self.shape(x);
+                let x3 = self.emit(Instr::Reshape(x, vec![sx[0], 1, sx[1]]));
+                let y3 = self.emit(Instr::Reshape(y, vec![sx[0], sx[1], 1]));
+                self.emit(Instr::Bmm(x3, y3))
+            }
+            46 => {
+                let mut axes = vec![neg(axis)];
+                if r > 1 && k & 16 != 0 {
+                    axes.push(((axis + 1) % r) as isize);
+                }
+                match (k >> 2) % 3 {
+                    0 => self.emit(Instr::SumDims(a, axes, keep)),
+                    1 => self.emit(Instr::LogSumExp(a, axes, keep)),
+                    _ => self.emit(Instr::ProdDims(a, vec![neg(axis)], keep)),
+                }
+            }
+            47 => {
+                let c = if s[axis] > 1 {
+                    (k as usize >> 2) % 2
+                } else {
+                    0
+                };
+                self.emit(Instr::Variance(a, vec![neg(axis)], c, keep))
+            }
+            _ => narrow(self),
+        }
     }
 
     fn gather(&mut self, a: usize, k: u8) -> usize {
@@ -704,6 +826,12 @@ pub fn operands(ins: &Instr) -> Vec<usize> {
         Reshape(a, _) | SumTo(a, _) | BroadcastTo(a, _) => vec![*a],
         SumKeepdim(a, _) | MeanKeepdim(a, _) | MaxKeepdim(a, _) | Hardmax(a, _) => vec![*a],
         Gather(a, _, _) | Scatter(a, _, _, _) => vec![*a],
+        // Shape and reduction ops (issue 18, helper "shape").
+        Narrow(a, ..) | Pad(a, ..) | Permute(a, _) | IndexSelect(a, ..) | IndexAdd(a, ..) => {
+            vec![*a]
+        }
+        SumDims(a, ..) | ProdDims(a, ..) | LogSumExp(a, ..) | Variance(a, ..) => vec![*a],
+        Cat(a, b, _) | Stack(a, b, _) | Bmm(a, b) => vec![*a, *b],
         Relu(a) | LeakyRelu(a, _) | Softsign(a) | Softplus(a) | Elu(a, _) | Step(a) => vec![*a],
         Softmax(a, _) | LogSoftmax(a, _) | CrossEntropy(a, _) => vec![*a],
         HalfSse(a, b) | Mse(a, b) | BceWithLogits(a, b) | Hinge(a, b) => vec![*a, *b],
