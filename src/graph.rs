@@ -78,9 +78,10 @@ impl<T: Float> Graph<T> {
     }
 
     /// A constant leaf: no gradient flows into it (its `grad()` reads zeros), and no work is
-    /// spent computing one. Use it for data: inputs, targets, masks.
+    /// spent computing one. Use it for data: inputs, targets, masks. A plain number works
+    /// too: `g.constant(2.0)` is a rank-0 constant.
     #[track_caller]
-    pub fn constant(&self, t: Tensor<T>) -> Var<'_, T> {
+    pub fn constant(&self, t: impl Into<Tensor<T>>) -> Var<'_, T> {
         self.leaf(t, false)
     }
 
@@ -421,7 +422,7 @@ mod tests {
         let x = g.scalar(2.0);
         let mut y = x;
         for _ in 0..100 {
-            y = y * x;
+            y *= x;
         }
         let t = g.tape.borrow();
         assert!(t.nodes().iter().all(|n| n.is_leaf()));

@@ -192,7 +192,8 @@ impl<T: Float> Primitive<T> for MatMul {
         if k != k2 {
             matmul_panic(a.shape(), b.shape());
         }
-        if k == 0 || m * n == 0 || m * k * n <= SMALL {
+        crate::shape::len_of::<T>("matmul", &[m, n]);
+        if k == 0 || m * n == 0 || m.saturating_mul(k).saturating_mul(n) <= SMALL {
             let mut out = Tensor::zeros(&[m, n]); // an empty sum is 0
             if k > 0 && m * n > 0 {
                 small(a, ta, b, tb, (m, k, n), out.data_mut());

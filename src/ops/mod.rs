@@ -166,6 +166,7 @@ primitives! {
     gather::Gather,
     scatter::Scatter,
     detach::Detach,
+    custom::Custom,
     // Shape and reduction primitives (issue 18, helper "shape").
     narrow::Narrow,
     pad::Pad,
@@ -210,7 +211,10 @@ pub(crate) fn binary<T: Float>(
     f: impl Fn(T, T) -> T,
 ) -> Tensor<T> {
     match broadcast_shape(a.shape(), b.shape()) {
-        Some(out) => zip(a, b, &out, f),
+        Some(out) => {
+            crate::shape::len_of::<T>(op, &out);
+            zip(a, b, &out, f)
+        }
         None => shape_panic(op, a.shape(), b.shape()),
     }
 }
