@@ -72,6 +72,7 @@
 // Module docs of private modules never render: their examples belong on public items.
 #![warn(rustdoc::private_doc_tests)]
 
+mod axes;
 mod backward;
 mod calculus;
 mod convenience;
@@ -80,12 +81,16 @@ mod descent;
 mod error;
 mod float;
 mod graph;
+mod join;
 pub mod nn;
 mod operators;
 mod ops;
 mod pool;
+mod reduce;
 mod rows;
 mod shape;
+#[cfg(test)]
+mod shape_tests;
 mod tape;
 mod tape_cache;
 mod tensor;

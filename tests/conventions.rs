@@ -289,3 +289,87 @@ fn sigmoid_grad_at_zero_is_a_quarter() {
 fn ln_at_zero_is_minus_infinity_with_grad_plus_infinity() {
     assert_eq!(at(|x| x.ln(), 0.0), (-INF, INF));
 }
+
+// Reductions over axes (issue 18, helper "shape").
+
+#[test]
+fn max_and_min_over_several_axes_send_the_gradient_to_the_first_tie_in_row_major_order() {
+    // [[1, 4], [4, 0]]: the maximum 4 is at (0,1) and (1,0); (0,1) comes first in row-major
+    // order. [[0, 2], [0, 2]]: the minimum 0 at (0,0) and (1,0); (0,0) comes first.
+    for (f, data, want) in [
+        (0, [1.0, 4.0, 4.0, 0.0], [0.0, 1.0, 0.0, 0.0]),
+        (1, [0.0, 2.0, 0.0, 2.0], [1.0, 0.0, 0.0, 0.0]),
+    ] {
+        let g = Graph::new();
+        let x = g.tensor(Tensor::from_vec(data.to_vec(), &[2, 2]).unwrap());
+        let y = if f == 0 {
+            x.max_dims(&[0, 1], false)
+        } else {
+            x.min_dims(&[-1, 0], false)
+        };
+        y.backward();
+        assert_eq!(x.grad().data(), &want);
+        assert_eq!(g.grad(y, &[x])[0].value().data(), &want);
+    }
+}
+
+#[test]
+fn argmax_and_argmin_take_the_first_tie_and_find_nan() {
+    let x = Tensor::from_vec(vec![2.0, 7.0, 7.0, 1.0, NAN, 5.0], &[2, 3]).unwrap();
+    assert_eq!(x.argmax(1), vec![1, 1]);
+    assert_eq!(x.argmin(1), vec![0, 1]);
+    let g = Graph::new();
+    assert_eq!(g.tensor(x.clone()).argmin(0), vec![1, 1, 1]);
+}
+
+#[test]
+fn prod_with_zeros_has_the_product_of_the_others_as_gradient() {
+    // [2, 0, 3, 5]: Π = 0, ∂/∂x₁ = 2·3·5 = 30, the others include the zero: 0.
+    // [0, 2, 0]: every ∂/∂xᵢ still has a zero factor: 0.
+    for (data, want) in [
+        (vec![2.0, 0.0, 3.0, 5.0], vec![0.0, 30.0, 0.0, 0.0]),
+        (vec![0.0, 2.0, 0.0], vec![0.0, 0.0, 0.0]),
+    ] {
+        let g = Graph::new();
+        let n = data.len();
+        let x = g.tensor(Tensor::from_vec(data, &[n]).unwrap());
+        let p = x.prod_dims(&[0], false);
+        p.backward();
+        assert_eq!(p.item(), 0.0);
+        assert_eq!(x.grad().data(), &want[..]);
+        assert_eq!(g.grad(p, &[x])[0].value().data(), &want[..]);
+    }
+}
+
+#[test]
+fn norm_at_zero_has_gradient_zero() {
+    let g = Graph::new();
+    let x = g.tensor(Tensor::zeros(&[3]));
+    let n = x.norm(&[0], false);
+    n.backward();
+    assert_eq!((n.item(), x.grad().data()), (0.0, &[0.0; 3][..]));
+    assert_eq!(g.grad(n, &[x])[0].value().data(), &[0.0; 3]);
+}
+
+#[test]
+fn logsumexp_is_exact_at_1e30_and_minus_infinity_for_an_all_masked_row() {
+    let (v, d) = row(|x| x.logsumexp(&[1], false), &[1e30, 0.0], &[1.0]);
+    assert_eq!((v, d), (vec![1e30], vec![1.0, 0.0]));
+    let (v, d) = row(|x| x.logsumexp(&[1], false), &[-1e30, 0.0], &[1.0]);
+    assert_eq!((v, d), (vec![0.0], vec![0.0, 1.0]));
+    let (v, d) = row(|x| x.logsumexp(&[1], false), &[-INF, -INF], &[1.0]);
+    assert_eq!(v, vec![-INF]);
+    assert!(d.iter().all(|g| g.is_nan()));
+}
+
+#[test]
+fn std_of_equal_values_has_gradient_nan() {
+    let (v, d) = row(|x| x.std(&[1], 1, false), &[2.0, 2.0, 2.0], &[1.0]);
+    assert_eq!(v, vec![0.0]);
+    assert!(d.iter().all(|g| g.is_nan()));
+    // One value with correction 1: 0 / 0. Two different values with correction 2: x / 0.
+    let (v, _) = row(|x| x.var(&[1], 1, false), &[3.0], &[1.0]);
+    assert!(v[0].is_nan());
+    let (v, _) = row(|x| x.var(&[1], 2, false), &[1.0, 3.0], &[1.0]);
+    assert_eq!(v, vec![INF]);
+}

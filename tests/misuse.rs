@@ -10,7 +10,7 @@ use std::cell::{Cell, RefCell};
 use std::panic::{self, AssertUnwindSafe};
 use std::sync::Once;
 use tapegrad::nn::{binary_cross_entropy_with_logits, cross_entropy, half_sse, hinge, mse};
-use tapegrad::{Error, Graph, Tensor};
+use tapegrad::{Error, Graph, Tensor, Var};
 
 thread_local! {
     static EXPECTING: Cell<bool> = const { Cell::new(false) };
@@ -117,10 +117,27 @@ fn matmul_with_mismatched_inner_lengths_panics() {
 }
 
 #[test]
-fn matmul_of_a_vector_panics() {
+fn matmul_beyond_2d_names_the_bad_lengths() {
+    // A vector is a row or a column, as in torch.matmul; a scalar has no matrix axes.
     let g = Graph::new();
-    let (a, b) = (g.tensor(zeros(&[3])), g.tensor(zeros(&[3, 2])));
-    misuse!(a.matmul(b), "matmul", "[3]", "[3, 2]", "both 2-D");
+    let (v, m) = (g.tensor(zeros(&[3])), g.tensor(zeros(&[2, 2])));
+    misuse!(
+        v.matmul(m),
+        "matmul",
+        "[3]",
+        "[2, 2]",
+        "inner lengths 3 and 2 differ"
+    );
+    let s = g.scalar(1.0);
+    misuse!(s.matmul(m), "matmul", "[]", "[2, 2]", "rank 0");
+    let (a, b) = (g.tensor(zeros(&[2, 3, 4])), g.tensor(zeros(&[3, 4, 5])));
+    misuse!(
+        a.matmul(b),
+        "matmul",
+        "batch axes [2]",
+        "[3]",
+        "do not broadcast"
+    );
 }
 
 #[test]
@@ -431,4 +448,74 @@ fn weights_round_trip_through_safetensors() {
     p.load_safetensors(&before.to_safetensors().unwrap(), "same")
         .unwrap();
     assert_eq!(p, before);
+}
+
+#[test]
+fn shape_and_reduction_ops_name_the_op_shape_and_bad_parameter() {
+    // Issue 18's shape and reduction ops, each at the caller's line.
+    let g = Graph::new();
+    let x = g.tensor(zeros(&[2, 3]));
+    let y = g.tensor(zeros(&[2, 4]));
+    misuse!(
+        x.narrow(1, 2, 2),
+        "narrow",
+        "start 2 + length 2",
+        "axis 1",
+        "[2, 3]"
+    );
+    misuse!(x.narrow(-3, 0, 1), "narrow", "axis -3", "[2, 3]");
+    misuse!(
+        x.pad_with_zeros(2, 1, 1),
+        "pad_with_zeros",
+        "axis 2",
+        "[2, 3]"
+    );
+    misuse!(Var::cat(&[x, y], 0), "cat", "[2, 3]", "[2, 4]", "axis 0");
+    misuse!(Var::<f64>::cat(&[], 0), "cat", "empty list");
+    misuse!(Var::stack(&[x, y], 0), "stack", "[2, 3]", "[2, 4]");
+    misuse!(x.chunk(0, 1), "chunk", "0 chunks", "[2, 3]");
+    misuse!(x.split(0, 1), "split", "size 0", "[2, 3]");
+    misuse!(
+        x.split_with_sizes(&[1, 1], 1),
+        "split_with_sizes",
+        "[1, 1]",
+        "length 3"
+    );
+    misuse!(
+        x.index_select(0, &[0, 2]),
+        "index_select",
+        "index 2",
+        "length 2",
+        "[2, 3]"
+    );
+    misuse!(
+        x.index_add(1, &[0], 4),
+        "index_add",
+        "1 entries",
+        "[2, 3]",
+        "3 slices"
+    );
+    misuse!(x.permute(&[1, 1]), "permute", "[1, 1]", "[2, 3]");
+    misuse!(x.unsqueeze(3), "unsqueeze", "axis 3", "[2, 3]");
+    misuse!(x.flatten(1, 0), "flatten", "start axis 1", "end axis 0");
+    misuse!(x.sum_dims(&[0, 2], false), "sum_dims", "axis 2", "[2, 3]");
+    misuse!(x.mean_dims(&[1, 1], true), "mean_dims", "[1, 1]", "twice");
+    misuse!(x.max_dims(&[5], true), "max_dims", "axis 5", "[2, 3]");
+    misuse!(x.min_dim(-4, true), "min_dims", "axis -4", "[2, 3]");
+    misuse!(x.prod_dims(&[2], true), "prod_dims", "axis 2");
+    misuse!(x.logsumexp(&[9], true), "logsumexp", "axis 9");
+    misuse!(x.var(&[2], 1, true), "var", "axis 2");
+    misuse!(x.norm(&[-3], true), "norm", "axis -3");
+    misuse!(drop(x.argmax(2)), "argmax", "axis 2", "[2, 3]");
+    let e = g.tensor(zeros(&[2, 0]));
+    misuse!(
+        e.max_dims(&[1], false),
+        "max_dims",
+        "axis 1",
+        "[2, 0]",
+        "length 0"
+    );
+    misuse!(drop(e.argmin(1)), "argmin", "length 0");
+    let (a, b) = (g.tensor(zeros(&[2, 3, 4])), g.tensor(zeros(&[2, 5, 4])));
+    misuse!(a.bmm(b), "bmm", "[2, 3, 4]", "[2, 5, 4]");
 }

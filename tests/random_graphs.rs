@@ -144,7 +144,7 @@ fn op_index(p: &Program) -> impl Iterator<Item = usize> + '_ {
     })
 }
 
-const OP_NAMES: [&str; 44] = [
+const OP_NAMES: [&str; 56] = [
     "Add",
     "Sub",
     "Mul",
@@ -189,6 +189,19 @@ const OP_NAMES: [&str; 44] = [
     "CrossEntropy",
     "BceWithLogits",
     "Hinge",
+    // Shape and reduction ops (issue 18, helper "shape").
+    "Narrow",
+    "Pad",
+    "Cat",
+    "Stack",
+    "Permute",
+    "IndexSelect",
+    "IndexAdd",
+    "Bmm",
+    "SumDims",
+    "ProdDims",
+    "LogSumExp",
+    "Variance",
 ];
 
 /// Runs checks 1, 2 and 3 on one recipe.

@@ -19,6 +19,12 @@ impl<'g, T: Float> Var<'g, T> {
     /// The matrix product of two 2-D values: `[m, k] · [k, n] → [m, n]`.
     /// ∂/∂A = G·Bᵀ, ∂/∂B = Aᵀ·G.
     ///
+    /// Other ranks follow `torch.matmul`: a 1-D first operand is a row and a 1-D second one
+    /// a column (the added axis is dropped from the result), and the axes before the last
+    /// two are batch axes, broadcast against each other: `[2, 1, 3, 4] · [5, 4, 6] →
+    /// [2, 5, 3, 6]`. A stack of matrices times one matrix is one 2-D product on the stacked
+    /// rows; other batches go through [`bmm`](Var::bmm).
+    ///
     /// ```
     /// use tapegrad::{Graph, Tensor};
     /// let g = Graph::new();
@@ -31,10 +37,13 @@ impl<'g, T: Float> Var<'g, T> {
     /// ```
     ///
     /// # Panics
-    /// When either value is not 2-D or the inner lengths differ; the message shows both
-    /// shapes.
+    /// When either value is rank 0, the inner lengths differ or the batch axes do not
+    /// broadcast; the message shows both shapes.
     #[track_caller]
     pub fn matmul(self, other: Self) -> Self {
+        if !both_2d(self, other) {
+            return self.matmul_nd(other);
+        }
         self.graph.push(
             MatMul {
                 ta: false,
@@ -72,6 +81,13 @@ impl<'g, T: Float> Var<'g, T> {
             &[],
         )
     }
+}
+
+/// Whether both values are 2-D: `matmul`'s fast path, one borrow of the tape.
+#[inline(always)]
+fn both_2d<T: Float>(a: Var<'_, T>, b: Var<'_, T>) -> bool {
+    let ra = a.graph.tape.borrow().value(a.id as usize).rank();
+    ra == 2 && b.graph.tape.borrow().value(b.id as usize).rank() == 2
 }
 
 /// (rows, cols) of op(x).

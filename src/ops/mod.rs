@@ -167,6 +167,14 @@ primitives! {
     scatter::Scatter,
     detach::Detach,
     custom::Custom,
+    // Shape and reduction primitives (issue 18, helper "shape").
+    narrow::Narrow,
+    pad::Pad,
+    cat::Cat,
+    permute::Permute,
+    index_select::IndexSelect,
+    index_add::IndexAdd,
+    bmm::BatchMatMul,
 }
 
 #[cfg(test)]

@@ -36,6 +36,17 @@ pub const MISUSE: &[&str] = &[
     "come from different graphs",
     "belongs to a different graph",
     "has length 0, and the maximum of no elements is undefined",
+    // Shape and reduction ops (issue 18, helper "shape").
+    "exceeds the length",
+    "cannot be joined along axis",
+    "is not a permutation",
+    "twice",
+    "needs at least one value",
+    "has length 0, and the maximum or minimum of no elements is undefined",
+    "into 0 chunks",
+    "of size 0",
+    "do not add up",
+    "comes after end axis",
 ];
 
 /// Whether a panic message is one of the documented misuse panics.
@@ -170,7 +181,8 @@ pub fn run(data: &[u8]) -> Summary {
         let axis = (k % 3) as usize;
         // Parameters that come from further bytes are read before the op runs.
         let (s1, i1, i2) = (b.shape(), b.indices(2), b.indices(3));
-        let out = attempt(&mut sum, || match op % 44 {
+        let ax = (k % 5) as isize - 2; // -2 to 2: negative axes and out-of-range ones
+        let out = attempt(&mut sum, || match op % 60 {
             0 => x + y,
             1 => x - y,
             2 => x * y,
@@ -214,6 +226,29 @@ pub fn run(data: &[u8]) -> Summary {
             40 => hinge(x, y),
             41 => binary_cross_entropy_with_logits(x, y),
             42 => cross_entropy(x, &i1),
+            // Shape and reduction ops (issue 18, helper "shape").
+            44 => x.narrow(ax, i1[0], i1[1]),
+            45 => x.pad_with_zeros(ax, i1[0], i1[1]),
+            46 => Var::cat(&[x, y], ax),
+            47 => Var::stack(&[x, y], ax),
+            48 => x.permute(&i1.iter().map(|&i| i as isize - 1).collect::<Vec<_>>()),
+            49 => x.index_select(ax, &i2),
+            50 => x.index_add(ax, &i2, i1[0]),
+            51 => x.bmm(y),
+            52 => x.sum_dims(&[ax], k & 1 == 1),
+            53 => x.max_dims(&[ax, 0], k & 1 == 1),
+            54 => x.min_dim(ax, k & 1 == 1),
+            55 => x.prod_dims(&[ax], k & 1 == 1),
+            56 => x.logsumexp(&[ax], k & 1 == 1),
+            57 => x.var(&[ax], i1[0], k & 1 == 1),
+            58 => x.norm(&[ax], k & 1 == 1),
+            59 => {
+                let _ = (x.argmax(ax), x.argmin(ax));
+                Var::cat(&x.chunk(1 + i1[0], ax), ax)
+                    .flatten(0, -1)
+                    .unsqueeze(0)
+                    .squeeze(0)
+            }
             _ => x.step(),
         });
         if let Some(out) = out {

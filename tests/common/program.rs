@@ -22,6 +22,9 @@
 use std::fmt;
 use tapegrad::{Graph, Tensor, Var, nn};
 
+// The resolver's shape and reduction ops (issue 18, helper "shape").
+mod shape;
+
 /// The input shapes a recipe picks from (pairs of them broadcast, or are made to).
 pub const SHAPES: [&[usize]; 6] = [&[], &[3], &[2, 3], &[2, 1], &[1, 3], &[4]];
 
@@ -101,13 +104,26 @@ pub enum Instr {
     CrossEntropy(usize, Vec<usize>),
     BceWithLogits(usize, usize),
     Hinge(usize, usize),
+    // Shape and reduction ops (issue 18, helper "shape").
+    Narrow(usize, isize, usize, usize),
+    Pad(usize, isize, usize, usize),
+    Cat(usize, usize, isize),
+    Stack(usize, usize, isize),
+    Permute(usize, Vec<isize>),
+    IndexSelect(usize, isize, Vec<usize>),
+    IndexAdd(usize, isize, Vec<usize>, usize),
+    Bmm(usize, usize),
+    SumDims(usize, Vec<isize>, bool),
+    ProdDims(usize, Vec<isize>, bool),
+    LogSumExp(usize, Vec<isize>, bool),
+    Variance(usize, Vec<isize>, usize, bool),
     /// A plain `detach`, never generated: the finite differences see through it, so a
     /// program using it must FAIL the checks (the tests use it to prove they can fail).
     RawDetach(usize),
 }
 
 /// How many op numbers a step chooses from.
-pub const N_OPS: u8 = 40;
+pub const N_OPS: u8 = 48;
 
 /// A resolved graph: the input values, the instructions, and each value's shape.
 #[derive(Clone)]
@@ -152,6 +168,19 @@ pub fn apply<'g>(ins: &Instr, vs: &[Var<'g>]) -> Var<'g> {
         Gather(a, ax, idx) => vs[*a].gather(*ax, idx),
         Scatter(a, ax, idx, s) => vs[*a].scatter(*ax, idx, s),
         RawDetach(a) => vs[*a].detach(),
+        // Shape and reduction ops (issue 18, helper "shape").
+        Narrow(a, ax, s, n) => vs[*a].narrow(*ax, *s, *n),
+        Pad(a, ax, b, e) => vs[*a].pad_with_zeros(*ax, *b, *e),
+        Cat(a, b, ax) => Var::cat(&[vs[*a], vs[*b]], *ax),
+        Stack(a, b, ax) => Var::stack(&[vs[*a], vs[*b]], *ax),
+        Permute(a, p) => vs[*a].permute(p),
+        IndexSelect(a, ax, idx) => vs[*a].index_select(*ax, idx),
+        IndexAdd(a, ax, idx, n) => vs[*a].index_add(*ax, idx, *n),
+        Bmm(a, b) => vs[*a].bmm(vs[*b]),
+        SumDims(a, ax, keep) => vs[*a].sum_dims(ax, *keep),
+        ProdDims(a, ax, keep) => vs[*a].prod_dims(ax, *keep),
+        LogSumExp(a, ax, keep) => vs[*a].logsumexp(ax, *keep),
+        Variance(a, ax, c, keep) => vs[*a].var(ax, *c, *keep),
         Relu(a) => vs[*a].relu(),
         LeakyRelu(a, s) => vs[*a].leaky_relu(*s),
         Softsign(a) => vs[*a].softsign(),
@@ -568,6 +597,7 @@ impl<'g> Resolver<'g> {
                     _ => self.emit(Instr::Hinge(a, b)),
                 }
             }
+            40..=47 => self.shape_op(st.op % N_OPS, a, b, k),
             _ => match k % 3 {
                 0 => self.gather(a, k / 3),
                 1 => self.scatter(a, k / 3),
@@ -704,6 +734,12 @@ pub fn operands(ins: &Instr) -> Vec<usize> {
         Reshape(a, _) | SumTo(a, _) | BroadcastTo(a, _) => vec![*a],
         SumKeepdim(a, _) | MeanKeepdim(a, _) | MaxKeepdim(a, _) | Hardmax(a, _) => vec![*a],
         Gather(a, _, _) | Scatter(a, _, _, _) => vec![*a],
+        // Shape and reduction ops (issue 18, helper "shape").
+        Narrow(a, ..) | Pad(a, ..) | Permute(a, _) | IndexSelect(a, ..) | IndexAdd(a, ..) => {
+            vec![*a]
+        }
+        SumDims(a, ..) | ProdDims(a, ..) | LogSumExp(a, ..) | Variance(a, ..) => vec![*a],
+        Cat(a, b, _) | Stack(a, b, _) | Bmm(a, b) => vec![*a, *b],
         Relu(a) | LeakyRelu(a, _) | Softsign(a) | Softplus(a) | Elu(a, _) | Step(a) => vec![*a],
         Softmax(a, _) | LogSoftmax(a, _) | CrossEntropy(a, _) => vec![*a],
         HalfSse(a, b) | Mse(a, b) | BceWithLogits(a, b) | Hinge(a, b) => vec![*a, *b],
