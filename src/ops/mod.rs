@@ -153,6 +153,15 @@ primitives! {
     gather::Gather,
     scatter::Scatter,
     detach::Detach,
+    // Issue 18, elementwise (helper "elem"): trig, erf, rounding, tensor pow, piecewise.
+    sin::Sin,
+    cos::Cos,
+    tan::Tan,
+    atan::Atan,
+    erf::Erf,
+    floor::Floor,
+    ceil::Ceil,
+    round::Round,
 }
 
 #[cfg(test)]
