@@ -162,6 +162,13 @@ primitives! {
     floor::Floor,
     ceil::Ceil,
     round::Round,
+    pow::Pow,
+    masked::Masked,
+    compare::Compare,
+    maximum::Maximum,
+    minimum::Minimum,
+    clamp_min::ClampMin<T>,
+    clamp_max::ClampMax<T>,
 }
 
 #[cfg(test)]
