@@ -62,6 +62,7 @@
 mod backward;
 mod calculus;
 mod descent;
+mod elementwise;
 mod error;
 mod float;
 mod graph;

@@ -45,6 +45,7 @@
 //! [`fit`] runs this loop over shuffled minibatches until a target loss or an epoch limit.
 
 mod activation;
+mod activation_more;
 mod layers;
 mod loss;
 mod params;
