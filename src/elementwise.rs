@@ -7,7 +7,7 @@
 //! | [`where_cond`](Var::where_cond) | a where c ≠ 0, else b | masked(a, c) + masked(b, [c = 0]) |
 //! | [`asin`](Var::asin) | asin x | atan(x / √((1 − x)(1 + x))) |
 //! | [`acos`](Var::acos) | acos x | 2·atan √((1 − x)/(1 + x)) |
-//! | [`atan2`](Var::atan2) | the angle of (x, y) | atan(y/x) ± π where x < 0 |
+//! | [`atan2`](Var::atan2) | the angle of (x, y) | 2·atan(y/(r + x)) or 2·atan((r − x)/y), r = hypot |
 //! | [`hypot`](Var::hypot) | √(x² + y²) | s·√((x/s)² + (y/s)²), s = max(\|x\|, \|y\|) held constant |
 //! | [`sinh`](Var::sinh) | (eˣ − e⁻ˣ)/2 | tanh(x/2)·(1 + cosh x), no cancellation near 0 |
 //! | [`cosh`](Var::cosh) | (eˣ + e⁻ˣ)/2 | the same |
@@ -121,9 +121,11 @@ impl<'g, T: Float> Var<'g, T> {
         q.sqrt().atan().scale(T::ONE + T::ONE)
     }
 
-    /// atan2(y, x) with y = self: the angle of the point (x, y), in [−π, π], broadcasting.
-    /// ∂/∂y = x/(x² + y²), ∂/∂x = −y/(x² + y²). atan2(0, 0) = 0 (with a NaN gradient, as
-    /// in PyTorch); x = −0 counts as +0, and both coordinates infinite give NaN.
+    /// atan2(y, x) with y = self: the angle of the point (x, y), in (−π, π], broadcasting.
+    /// ∂/∂y = x/(x² + y²), ∂/∂x = −y/(x² + y²), finite on the y axis too. On the negative x
+    /// axis (the branch cut, y = ±0) the value is π and the gradient 0; atan2(0, 0) = 0, with
+    /// a NaN gradient through the recorded path, as in PyTorch (see `docs/conventions.md`).
+    /// Infinite coordinates give NaN.
     ///
     /// ```
     /// let g = tapegrad::Graph::new();
@@ -131,7 +133,8 @@ impl<'g, T: Float> Var<'g, T> {
     /// let a = y.atan2(x);
     /// a.backward();
     /// assert!((a.item() - 3.0 * std::f64::consts::FRAC_PI_4).abs() < 1e-15);
-    /// assert_eq!((y.grad().item(), x.grad().item()), (-0.5, -0.5));
+    /// // ∂/∂y = x/r² = −½, ∂/∂x = −y/r² = −½
+    /// assert!((y.grad().item() + 0.5).abs() < 1e-15 && (x.grad().item() + 0.5).abs() < 1e-15);
     /// ```
     ///
     /// # Panics
@@ -142,12 +145,23 @@ impl<'g, T: Float> Var<'g, T> {
         if broadcast_shape(&sy, &sx).is_none() {
             pair_shapes("atan2", &sy, &sx);
         }
-        let zero = self.graph.constant(Tensor::scalar(T::ZERO));
-        let pi = T::from_f64(std::f64::consts::PI);
-        // atan(y/x) is the angle for x > 0; for x < 0 add π (y ≥ 0) or −π (y < 0).
-        let turn = self.lt(zero).scale(-(pi + pi)).shift(pi) * x.lt(zero);
-        let angle = (self / x).atan() + turn;
-        (x.eq_mask(zero) * self.eq_mask(zero)).where_cond(zero, angle)
+        let (y, g) = (self, self.graph);
+        let zero = g.constant(Tensor::scalar(T::ZERO));
+        let one = g.constant(Tensor::scalar(T::ONE));
+        let two = T::ONE + T::ONE;
+        // The half-angle forms, neither of which divides by x (atan(y/x) would send 0/0 at
+        // x = 0, where atan2 is smooth): 2·atan(y/(r + x)) for x > 0, and
+        // 2·atan((r − x)/y) for x ≤ 0, y ≠ 0, with r = hypot(x, y). Both denominators are
+        // ≥ |x| or |y| there, with no cancellation. Each untaken denominator is replaced by
+        // 1, so no branch ever computes 0/0 (its gradient would leak as NaN). What is left,
+        // x ≤ 0 and y = 0, is π on the negative x axis and 0 at the origin.
+        let r = x.hypot(y);
+        let right = x.gt(zero);
+        let on_axis = y.eq_mask(zero);
+        let a1 = (y / right.where_cond(r + x, one)).atan().scale(two);
+        let a2 = ((r - x) / on_axis.where_cond(one, y)).atan().scale(two);
+        let a3 = x.lt(zero).scale(T::from_f64(std::f64::consts::PI));
+        right.where_cond(a1, on_axis.where_cond(a3, a2))
     }
 
     /// √(x² + y²) elementwise, broadcasting, without overflow or underflow in the squares.
