@@ -38,6 +38,25 @@ pub enum Error {
         /// Every problem found, one per entry.
         problems: Vec<String>,
     },
+    /// A node's value or gradient is not finite: found by
+    /// [`Var::backward_checked`](crate::Var::backward_checked) or
+    /// [`Graph::check_values`](crate::Graph::check_values), naming the first such node.
+    NonFiniteNode {
+        /// `"value"` (the forward side) or `"gradient"` (the backward side).
+        side: &'static str,
+        /// The node's id on its tape.
+        node: usize,
+        /// The op that recorded it (`"leaf"` for a variable or constant).
+        op: &'static str,
+        /// The name given with [`Var::named`](crate::Var::named), if any.
+        name: Option<String>,
+        /// The first bad element: NaN, +∞ or −∞.
+        bad: f64,
+        /// Each input: its label (name or `op#id`) and the range of its value.
+        inputs: Vec<String>,
+        /// Where the node was recorded (`file:line:column`), in checked mode.
+        location: Option<String>,
+    },
     /// A direction had length zero, so u/|u| is undefined (as in
     /// [`directional_derivative`](crate::directional_derivative)).
     ZeroDirection {
@@ -51,6 +70,28 @@ pub enum Error {
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
+            Error::NonFiniteNode {
+                side,
+                node,
+                op,
+                name,
+                bad,
+                inputs,
+                location,
+            } => {
+                write!(f, "the {side} of node {node} ({op}")?;
+                if let Some(n) = name {
+                    write!(f, " \"{n}\"")?;
+                }
+                write!(f, ") is {bad}")?;
+                if let Some(at) = location {
+                    write!(f, ", recorded at {at}")?;
+                }
+                if !inputs.is_empty() {
+                    write!(f, "; inputs: {}", inputs.join(", "))?;
+                }
+                Ok(())
+            }
             Error::LengthMismatch {
                 len,
                 shape,

@@ -66,27 +66,30 @@ impl<T: Float> fmt::Debug for Graph<T> {
 impl<T: Float> Graph<T> {
     /// A rank-0 variable leaf holding `x`. Its gradient is filled by `backward`.
     #[inline]
+    #[track_caller]
     pub fn scalar(&self, x: T) -> Var<'_, T> {
         self.leaf(x, true)
     }
 
     /// A variable leaf holding `t`. Its gradient is filled by `backward`.
+    #[track_caller]
     pub fn tensor(&self, t: Tensor<T>) -> Var<'_, T> {
         self.leaf(t, true)
     }
 
     /// A constant leaf: no gradient flows into it (its `grad()` reads zeros), and no work is
     /// spent computing one. Use it for data: inputs, targets, masks.
+    #[track_caller]
     pub fn constant(&self, t: Tensor<T>) -> Var<'_, T> {
         self.leaf(t, false)
     }
 
     #[inline(always)]
+    #[track_caller]
     fn leaf(&self, t: impl Into<Tensor<T>>, requires: bool) -> Var<'_, T> {
-        let id = self
-            .tape
-            .borrow_mut()
-            .push_node(Op::Leaf, [NONE; 2], t, requires);
+        let mut tape = self.tape.borrow_mut();
+        let id = tape.push_node(Op::Leaf, [NONE; 2], t, requires);
+        tape.locate(id, std::panic::Location::caller());
         Var { graph: self, id }
     }
 
@@ -198,6 +201,7 @@ impl<T: Float> Graph<T> {
                 tape.finish(id, value, requires)
             }
         };
+        tape.locate(id, std::panic::Location::caller());
         Var { graph: self, id }
     }
 }

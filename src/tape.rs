@@ -21,6 +21,7 @@
 use crate::float::Float;
 use crate::ops::{self, Op};
 use crate::tensor::Tensor;
+use std::panic::Location;
 use std::sync::Arc;
 
 /// The index of a node on its tape.
@@ -146,6 +147,37 @@ pub(crate) struct Tape<T: Float> {
     pub(crate) indices: Vec<Vec<usize>>,
     /// False on a [`Graph::inference`] tape: nodes keep their values and nothing else.
     pub(crate) records: bool,
+    /// What only some tapes use (hooks, source lines); `None` on most, so the common path
+    /// pays one test.
+    pub(crate) extras: Option<Box<Extras<T>>>,
+}
+
+/// A gradient hook: reads a node's complete gradient and may return a replacement.
+pub(crate) type Hook<T> = Box<dyn FnMut(&Tensor<T>) -> Option<Tensor<T>>>;
+
+/// The parts of a tape that only some graphs use.
+pub(crate) struct Extras<T: Float> {
+    /// Gradient hooks, in the order they were added ([`Var::on_grad`](crate::Var::on_grad)).
+    pub(crate) hooks: Vec<(NodeId, Hook<T>)>,
+    /// In checked mode ([`Graph::checked`](crate::Graph::checked)), the caller's source line
+    /// of each node, indexed by id (nodes recorded by a backward pass have none).
+    pub(crate) locations: Option<Vec<(NodeId, &'static Location<'static>)>>,
+}
+
+impl<T: Float> Extras<T> {
+    /// Empties the lists and keeps the mode.
+    fn clear(&mut self) {
+        self.hooks.clear();
+        if let Some(l) = &mut self.locations {
+            l.clear();
+        }
+    }
+
+    /// The source line where node `id` was recorded, if known.
+    pub(crate) fn location(&self, id: NodeId) -> Option<&'static Location<'static>> {
+        let l = self.locations.as_ref()?;
+        l.iter().rev().find(|(i, _)| *i == id).map(|(_, loc)| *loc)
+    }
 }
 
 impl<T: Float> Default for Tape<T> {
@@ -164,6 +196,7 @@ impl<T: Float> Default for Tape<T> {
             names: Vec::new(),
             indices: Vec::new(),
             records: true,
+            extras: None,
         }
     }
 }
@@ -186,6 +219,29 @@ impl<T: Float> Tape<T> {
         self.literals.clear();
         self.names.clear();
         self.indices.clear();
+        if let Some(e) = &mut self.extras {
+            e.clear();
+        }
+    }
+
+    /// The tape's extras, made on first use.
+    pub(crate) fn extras(&mut self) -> &mut Extras<T> {
+        self.extras.get_or_insert_with(|| {
+            Box::new(Extras {
+                hooks: Vec::new(),
+                locations: None,
+            })
+        })
+    }
+
+    /// In checked mode, notes the caller's line for node `id`.
+    #[inline(always)]
+    pub(crate) fn locate(&mut self, id: NodeId, at: &'static Location<'static>) {
+        if let Some(e) = &mut self.extras
+            && let Some(l) = &mut e.locations
+        {
+            l.push((id, at));
+        }
     }
 
     pub(crate) fn new() -> Self {

@@ -3,7 +3,7 @@
 //! and serves [`trace`](crate::trace) for local derivatives.
 
 use super::scalar::ScalarInterpreter;
-use super::{Chain, H};
+use super::{Chain, H, Rules};
 use crate::float::Float;
 use crate::ops::{self, Op};
 use crate::shape::Shape;
@@ -45,7 +45,7 @@ impl<T: Float> EagerInterpreter<'_, T> {
     }
 }
 
-impl<T: Float> Chain<T> for EagerInterpreter<'_, T> {
+impl<T: Float> Rules<T> for EagerInterpreter<'_, T> {
     type H = H;
     fn input(&self, k: usize) -> H {
         H(self.nodes[self.id].input(k))
@@ -53,14 +53,8 @@ impl<T: Float> Chain<T> for EagerInterpreter<'_, T> {
     fn output(&self) -> H {
         H(self.id as u32)
     }
-    fn upstream(&self) -> H {
-        H(UPSTREAM)
-    }
     fn shape(&self, h: H) -> Shape {
         Shape::from_slice(self.get(h).shape())
-    }
-    fn needs(&self, k: usize) -> bool {
-        self.everything || self.nodes[self.target(k)].requires()
     }
     fn apply(&mut self, op: Op<T>, args: &[H], target: &[usize]) -> H {
         let value = match *args {
@@ -70,6 +64,15 @@ impl<T: Float> Chain<T> for EagerInterpreter<'_, T> {
         };
         self.scratch.push(Some(value));
         H((self.scratch.len() - 1) as u32 | SCRATCH)
+    }
+}
+
+impl<T: Float> Chain<T> for EagerInterpreter<'_, T> {
+    fn upstream(&self) -> H {
+        H(UPSTREAM)
+    }
+    fn needs(&self, k: usize) -> bool {
+        self.everything || self.nodes[self.target(k)].requires()
     }
     fn send(&mut self, k: usize, g: H) {
         let t = self.target(k);
@@ -116,7 +119,11 @@ pub(crate) fn general_pass<T: Float>(tape: &mut Tape<T>, out: usize) {
     let shape = Shape::from_slice(tape.value(out).shape());
     tape.grads.resize(out + 1, None);
     tape.grads[out] = Some(Tensor::ones(&shape));
+    let hooked = tape.extras.as_ref().is_some_and(|e| !e.hooks.is_empty());
     for id in (0..=out).rev() {
+        if hooked {
+            run_hooks(tape, id);
+        }
         let node = &tape.node(id);
         if node.is_leaf() {
             continue; // a leaf
@@ -152,4 +159,36 @@ fn tensor_step<T: Float>(tape: &mut Tape<T>, id: usize) {
     };
     ops::rule(&tape.slots[id].op, &mut c);
     c.scratch.clear();
+}
+
+/// Runs node `id`'s hooks on its complete gradient, in the order they were added, each
+/// seeing what the one before returned.
+#[cold]
+#[track_caller]
+fn run_hooks<T: Float>(tape: &mut Tape<T>, id: usize) {
+    let Some(extras) = tape.extras.as_mut() else {
+        return;
+    };
+    let Some(grad) = tape.grads[id].as_mut() else {
+        return;
+    };
+    for (node, hook) in &mut extras.hooks {
+        if *node as usize != id {
+            continue;
+        }
+        if let Some(new) = hook(grad) {
+            if new.shape() != grad.shape() {
+                hook_shape(id, grad.shape(), new.shape());
+            }
+            *grad = new;
+        }
+    }
+}
+
+#[cold]
+#[track_caller]
+fn hook_shape(id: usize, want: &[usize], got: &[usize]) -> ! {
+    panic!(
+        "on_grad: the hook of node {id} returned a gradient of shape {got:?}, but the node has shape {want:?}"
+    )
 }
