@@ -1,7 +1,7 @@
 //! atan x ∈ (−π/2, π/2). d/dx atan x = 1/(1 + x²); at ±∞ the value is ±π/2 and the
 //! gradient exactly 0.
 
-use crate::backward::Chain;
+use crate::backward::{Chain, Tangent};
 use crate::float::Float;
 use crate::graph::Var;
 use crate::ops::Primitive;
@@ -54,6 +54,17 @@ impl<T: Float> Primitive<T> for Atan {
         let d = c.shift(x2, T::ONE); // 1 + x²
         let gx = c.div(g, d);
         c.send(0, gx);
+    }
+
+    #[inline(always)]
+    fn tangent(self, c: &mut impl Tangent<T>) {
+        // ṫ = ẋ/(1 + x²)
+        let Some(t) = c.tangent(0) else { return };
+        let x = c.input(0);
+        let x2 = c.mul(x, x);
+        let d = c.shift(x2, T::ONE);
+        let t = c.div(t, d);
+        c.emit(t);
     }
 }
 

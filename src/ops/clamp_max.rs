@@ -3,7 +3,7 @@
 //! "the subgradient 1" at a clamp's bounds). The mask is [x ≤ y] with y the output, which
 //! is 0 at NaN and needs no special case for an infinite bound.
 
-use crate::backward::Chain;
+use crate::backward::{Chain, Tangent};
 use crate::dot::num;
 use crate::float::Float;
 use crate::graph::Var;
@@ -68,6 +68,16 @@ impl<T: Float> Primitive<T> for ClampMax<T> {
         let inside = c.apply(Compare(Cmp::Le).into(), &[x, y], &[]);
         let gx = c.apply(Masked.into(), &[g, inside], &[]);
         c.send(0, gx);
+    }
+
+    #[inline(always)]
+    fn tangent(self, c: &mut impl Tangent<T>) {
+        // ṫ = ẋ where the mask of the backward rule is 1
+        let Some(t) = c.tangent(0) else { return };
+        let (x, y) = (c.input(0), c.output());
+        let inside = c.apply(Compare(Cmp::Le).into(), &[x, y], &[]);
+        let t = c.apply(Masked.into(), &[t, inside], &[]);
+        c.emit(t);
     }
 
     fn label(self) -> String {

@@ -3,7 +3,7 @@
 //! is piecewise constant, so its gradient is 0: nothing flows back to either side.
 
 use super::binary;
-use crate::backward::Chain;
+use crate::backward::{Chain, Tangent};
 use crate::float::Float;
 use crate::graph::Var;
 use crate::ops::Primitive;
@@ -132,6 +132,10 @@ impl<T: Float> Primitive<T> for Compare {
     /// Piecewise constant: nothing flows back.
     #[inline(always)]
     fn backward(self, _: &mut impl Chain<T>) {}
+
+    /// Piecewise constant: the tangent is 0.
+    #[inline(always)]
+    fn tangent(self, _: &mut impl Tangent<T>) {}
 
     fn label(self) -> String {
         self.0.name().to_string()

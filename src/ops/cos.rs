@@ -1,6 +1,6 @@
 //! cos x. d/dx cos x = −sin x.
 
-use crate::backward::Chain;
+use crate::backward::{Chain, Tangent};
 use crate::float::Float;
 use crate::graph::Var;
 use crate::ops::Primitive;
@@ -55,6 +55,17 @@ impl<T: Float> Primitive<T> for Cos {
         let d = c.neg(s);
         let gx = c.mul(g, d);
         c.send(0, gx);
+    }
+
+    #[inline(always)]
+    fn tangent(self, c: &mut impl Tangent<T>) {
+        // ṫ = −sin x · ẋ
+        let Some(t) = c.tangent(0) else { return };
+        let x = c.input(0);
+        let s = c.apply(Sin.into(), &[x], &[]);
+        let d = c.neg(s);
+        let t = c.mul(t, d);
+        c.emit(t);
     }
 }
 

@@ -1,7 +1,7 @@
 //! The error function erf x = 2/√π ∫₀ˣ e^(−t²) dt (from the `libm` crate: std has no stable
 //! erf). d/dx erf x = 2/√π · e^(−x²).
 
-use crate::backward::Chain;
+use crate::backward::{Chain, Tangent};
 use crate::float::Float;
 use crate::graph::Var;
 use crate::ops::Primitive;
@@ -57,6 +57,19 @@ impl<T: Float> Primitive<T> for Erf {
         let d = c.scale(e, T::from_f64(std::f64::consts::FRAC_2_SQRT_PI));
         let gx = c.mul(g, d);
         c.send(0, gx);
+    }
+
+    #[inline(always)]
+    fn tangent(self, c: &mut impl Tangent<T>) {
+        // ṫ = 2/√π · e^(−x²) · ẋ
+        let Some(t) = c.tangent(0) else { return };
+        let x = c.input(0);
+        let x2 = c.mul(x, x);
+        let minus_x2 = c.neg(x2);
+        let e = c.apply(crate::ops::Exp.into(), &[minus_x2], &[]);
+        let d = c.scale(e, T::from_f64(std::f64::consts::FRAC_2_SQRT_PI));
+        let t = c.mul(t, d);
+        c.emit(t);
     }
 }
 

@@ -6,7 +6,7 @@
 //! primitive behind [`where_cond`](crate::Var::where_cond).
 
 use super::binary;
-use crate::backward::Chain;
+use crate::backward::{Chain, Tangent};
 use crate::float::Float;
 use crate::graph::Var;
 use crate::ops::Primitive;
@@ -69,6 +69,15 @@ impl<T: Float> Primitive<T> for Masked {
             let gx = c.sum_to(gx, &shape);
             c.send(0, gx);
         }
+    }
+
+    #[inline(always)]
+    fn tangent(self, c: &mut impl Tangent<T>) {
+        // ṫ = masked(ẋ, m): the mask is piecewise constant
+        let Some(t) = c.tangent(0) else { return };
+        let m = c.input(1);
+        let t = c.apply(Masked.into(), &[t, m], &[]);
+        c.emit(t);
     }
 }
 

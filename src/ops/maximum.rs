@@ -4,7 +4,7 @@
 //! so the rule differentiates again (to zero second derivative).
 
 use super::binary;
-use crate::backward::Chain;
+use crate::backward::{Chain, Rules, Tangent};
 use crate::float::Float;
 use crate::graph::Var;
 use crate::ops::compare::{Cmp, Compare};
@@ -50,29 +50,49 @@ pub(crate) fn at<T: Float>(a: T, b: T) -> T {
     }
 }
 
-/// The share of the gradient that goes to `a` in maximum(a, b) (`lower` = [`Cmp::Le`],
-/// [`Cmp::Lt`]) or minimum(a, b) (`lower` = [`Cmp::Ge`], [`Cmp::Gt`]), sent summed back to
-/// input `k`: w = 1 − ½([a ≤ b] + [a < b]), which is 1 where a wins, ½ at a tie, 0 where it
-/// loses and 1 where either is NaN (both comparisons are then false). masked(G, w)·w is G·w
-/// with an exact 0 where w = 0, even for an infinite G.
+/// `t` (a gradient or a tangent) times the share of side `a` in maximum(a, b) (`lower` =
+/// [`Cmp::Le`], [`Cmp::Lt`]) or minimum(a, b) (`lower` = [`Cmp::Ge`], [`Cmp::Gt`]):
+/// w = 1 − ½([a ≤ b] + [a < b]), which is 1 where a wins, ½ at a tie, 0 where it loses and 1
+/// where either is NaN (both comparisons are then false). masked(t, w)·w is t·w with an exact
+/// 0 where w = 0, even for an infinite t. The result has the output's (broadcast) shape.
 #[inline(always)]
-pub(crate) fn send_share<T: Float, C: Chain<T>>(
-    c: &mut C,
-    k: usize,
-    (a, b): (C::H, C::H),
+pub(crate) fn share<T: Float, R: Rules<T>>(
+    c: &mut R,
+    t: R::H,
+    (a, b): (R::H, R::H),
     lower: [Cmp; 2],
-) {
-    let shape = c.shape(c.input(k));
-    let g = c.upstream();
+) -> R::H {
     let loses = c.apply(Compare(lower[0]).into(), &[a, b], &[]);
     let loses_strictly = c.apply(Compare(lower[1]).into(), &[a, b], &[]);
     let s = c.apply(super::Add.into(), &[loses, loses_strictly], &[]);
     let s = c.scale(s, T::from_f64(-0.5));
     let w = c.shift(s, T::ONE);
-    let gw = c.apply(Masked.into(), &[g, w], &[]);
-    let gw = c.mul(gw, w);
+    let tw = c.apply(Masked.into(), &[t, w], &[]);
+    c.mul(tw, w)
+}
+
+/// Sends input `k` its share of the upstream gradient, summed back to its shape.
+#[inline(always)]
+pub(crate) fn send_share<T: Float, C: Chain<T>>(
+    c: &mut C,
+    k: usize,
+    sides: (C::H, C::H),
+    lower: [Cmp; 2],
+) {
+    let shape = c.shape(c.input(k));
+    let g = c.upstream();
+    let gw = share(c, g, sides, lower);
     let gw = c.sum_to(gw, &shape);
     c.send(k, gw);
+}
+
+/// The tangent ṫ = w_a·ȧ + w_b·ḃ, with the shares of [`share`].
+#[inline(always)]
+pub(crate) fn tangent_shares<T: Float, C: Tangent<T>>(c: &mut C, lower: [Cmp; 2]) {
+    let (a, b) = (c.input(0), c.input(1));
+    let ta = c.tangent(0).map(|t| share(c, t, (a, b), lower));
+    let tb = c.tangent(1).map(|t| share(c, t, (b, a), lower));
+    c.emit_sum(ta, tb);
 }
 
 /// The op as recorded on the tape.
@@ -101,6 +121,11 @@ impl<T: Float> Primitive<T> for Maximum {
         if c.needs(1) {
             send_share(c, 1, (b, a), [Cmp::Le, Cmp::Lt]);
         }
+    }
+
+    #[inline(always)]
+    fn tangent(self, c: &mut impl Tangent<T>) {
+        tangent_shares(c, [Cmp::Le, Cmp::Lt]);
     }
 }
 

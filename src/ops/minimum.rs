@@ -3,8 +3,8 @@
 //! does (the shares are built as in [`maximum`](super::maximum)).
 
 use super::binary;
-use super::maximum::send_share;
-use crate::backward::Chain;
+use super::maximum::{send_share, tangent_shares};
+use crate::backward::{Chain, Tangent};
 use crate::float::Float;
 use crate::graph::Var;
 use crate::ops::Primitive;
@@ -76,6 +76,11 @@ impl<T: Float> Primitive<T> for Minimum {
         if c.needs(1) {
             send_share(c, 1, (b, a), [Cmp::Ge, Cmp::Gt]);
         }
+    }
+
+    #[inline(always)]
+    fn tangent(self, c: &mut impl Tangent<T>) {
+        tangent_shares(c, [Cmp::Ge, Cmp::Gt]);
     }
 }
 

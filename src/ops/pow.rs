@@ -12,7 +12,7 @@
 //! path applies them too, and they differentiate to zero.
 
 use super::binary;
-use crate::backward::Chain;
+use crate::backward::{Chain, Rules, Tangent};
 use crate::float::Float;
 use crate::graph::Var;
 use crate::ops::{Abs, Ln, Masked, Primitive, Step};
@@ -51,6 +51,36 @@ pub(crate) fn at<T: Float>(x: T, y: T) -> T {
     x.powf(y)
 }
 
+/// t·y·xʸ⁻¹ (t a gradient or a tangent), kept where y ≠ 0: |sign y| is 0 exactly there
+/// (a NaN y keeps it). PyTorch's `pow_backward_self` mask.
+#[inline(always)]
+fn along_x<T: Float, R: Rules<T>>(c: &mut R, t: R::H) -> R::H {
+    let (x, y) = (c.input(0), c.input(1));
+    let y1 = c.shift(y, -T::ONE);
+    let p = c.apply(Pow.into(), &[x, y1], &[]);
+    let d = c.mul(y, p);
+    let td = c.mul(t, d);
+    let s = c.sign(y);
+    let keep = c.apply(Abs.into(), &[s], &[]);
+    c.apply(Masked.into(), &[td, keep], &[])
+}
+
+/// t·xʸ·ln x, kept where x ≠ 0 or y < 0: |sign x| + step(−y) is 0 exactly where x = 0 and
+/// y ≥ 0. PyTorch's `pow_backward_exponent` mask.
+#[inline(always)]
+fn along_y<T: Float, R: Rules<T>>(c: &mut R, t: R::H) -> R::H {
+    let (x, y, out) = (c.input(0), c.input(1), c.output());
+    let ln = c.apply(Ln.into(), &[x], &[]);
+    let d = c.mul(out, ln);
+    let td = c.mul(t, d);
+    let s = c.sign(x);
+    let nonzero = c.apply(Abs.into(), &[s], &[]);
+    let minus_y = c.neg(y);
+    let negative = c.apply(Step.into(), &[minus_y], &[]);
+    let keep = c.apply(super::Add.into(), &[nonzero, negative], &[]);
+    c.apply(Masked.into(), &[td, keep], &[])
+}
+
 /// The op as recorded on the tape.
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct Pow;
@@ -72,35 +102,25 @@ impl<T: Float> Primitive<T> for Pow {
     fn backward(self, c: &mut impl Chain<T>) {
         let (x, y, g) = (c.input(0), c.input(1), c.upstream());
         if c.needs(0) {
-            // G·y·xʸ⁻¹, kept where y ≠ 0: |sign y| is 0 exactly there (NaN keeps it).
             let shape = c.shape(x);
-            let y1 = c.shift(y, -T::ONE);
-            let p = c.apply(Pow.into(), &[x, y1], &[]);
-            let d = c.mul(y, p);
-            let gx = c.mul(g, d);
-            let s = c.sign(y);
-            let keep = c.apply(Abs.into(), &[s], &[]);
-            let gx = c.apply(Masked.into(), &[gx, keep], &[]);
+            let gx = along_x(c, g);
             let gx = c.sum_to(gx, &shape);
             c.send(0, gx);
         }
         if c.needs(1) {
-            // G·xʸ·ln x, kept where x ≠ 0 or y < 0: |sign x| + step(−y) is 0 exactly where
-            // x = 0 and y ≥ 0.
             let shape = c.shape(y);
-            let out = c.output();
-            let ln = c.apply(Ln.into(), &[x], &[]);
-            let d = c.mul(out, ln);
-            let gy = c.mul(g, d);
-            let s = c.sign(x);
-            let nonzero = c.apply(Abs.into(), &[s], &[]);
-            let minus_y = c.neg(y);
-            let negative = c.apply(Step.into(), &[minus_y], &[]);
-            let keep = c.apply(super::Add.into(), &[nonzero, negative], &[]);
-            let gy = c.apply(Masked.into(), &[gy, keep], &[]);
+            let gy = along_y(c, g);
             let gy = c.sum_to(gy, &shape);
             c.send(1, gy);
         }
+    }
+
+    #[inline(always)]
+    fn tangent(self, c: &mut impl Tangent<T>) {
+        // ṫ = y·xʸ⁻¹·ẋ + xʸ·ln x·ẏ, with the masks of the backward rule
+        let tx = c.tangent(0).map(|t| along_x(c, t));
+        let ty = c.tangent(1).map(|t| along_y(c, t));
+        c.emit_sum(tx, ty);
     }
 }
 

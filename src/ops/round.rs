@@ -1,7 +1,7 @@
 //! round x: the nearest integer, halves to even (as `torch.round` and NumPy). Piecewise constant, so its gradient is 0 everywhere (also at
 //! the jumps, as in PyTorch and JAX).
 
-use crate::backward::Chain;
+use crate::backward::{Chain, Tangent};
 use crate::float::Float;
 use crate::graph::Var;
 use crate::ops::Primitive;
@@ -53,6 +53,10 @@ impl<T: Float> Primitive<T> for Round {
     /// Piecewise constant: nothing flows back.
     #[inline(always)]
     fn backward(self, _: &mut impl Chain<T>) {}
+
+    /// Piecewise constant: the tangent is 0.
+    #[inline(always)]
+    fn tangent(self, _: &mut impl Tangent<T>) {}
 }
 
 #[cfg(test)]

@@ -1,6 +1,6 @@
 //! sin x. d/dx sin x = cos x.
 
-use crate::backward::Chain;
+use crate::backward::{Chain, Tangent};
 use crate::float::Float;
 use crate::graph::Var;
 use crate::ops::Cos;
@@ -71,6 +71,16 @@ impl<T: Float> Primitive<T> for Sin {
         let d = c.apply(Cos.into(), &[x], &[]);
         let gx = c.mul(g, d);
         c.send(0, gx);
+    }
+
+    #[inline(always)]
+    fn tangent(self, c: &mut impl Tangent<T>) {
+        // ṫ = cos x · ẋ
+        let Some(t) = c.tangent(0) else { return };
+        let x = c.input(0);
+        let d = c.apply(Cos.into(), &[x], &[]);
+        let t = c.mul(t, d);
+        c.emit(t);
     }
 }
 

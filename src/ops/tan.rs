@@ -1,6 +1,6 @@
 //! tan x. d/dx tan x = 1 + tan² x: the rule reuses the output.
 
-use crate::backward::Chain;
+use crate::backward::{Chain, Tangent};
 use crate::float::Float;
 use crate::graph::Var;
 use crate::ops::Primitive;
@@ -55,6 +55,17 @@ impl<T: Float> Primitive<T> for Tan {
         let d = c.shift(y2, T::ONE); // 1 + y²
         let gx = c.mul(g, d);
         c.send(0, gx);
+    }
+
+    #[inline(always)]
+    fn tangent(self, c: &mut impl Tangent<T>) {
+        // ṫ = (1 + y²)·ẋ: reuse the output
+        let Some(t) = c.tangent(0) else { return };
+        let y = c.output();
+        let y2 = c.mul(y, y);
+        let d = c.shift(y2, T::ONE);
+        let t = c.mul(t, d);
+        c.emit(t);
     }
 }
 
