@@ -34,6 +34,9 @@ pub const MISUSE: &[&str] = &[
     "come from different graphs",
     "belongs to a different graph",
     "has length 0, and the maximum of no elements is undefined",
+    // Issue 18, elementwise (helper "elem"): a NaN or unordered clamp bound.
+    "is NaN; a clamp needs a number",
+    "are not ordered (need lo ≤ hi, neither NaN)",
 ];
 
 /// Whether a panic message is one of the documented misuse panics.
@@ -168,7 +171,7 @@ pub fn run(data: &[u8]) -> Summary {
         let axis = (k % 3) as usize;
         // Parameters that come from further bytes are read before the op runs.
         let (s1, i1, i2) = (b.shape(), b.indices(2), b.indices(3));
-        let out = attempt(&mut sum, || match op % 44 {
+        let out = attempt(&mut sum, || match op % 81 {
             0 => x + y,
             1 => x - y,
             2 => x * y,
@@ -212,6 +215,43 @@ pub fn run(data: &[u8]) -> Summary {
             40 => hinge(x, y),
             41 => binary_cross_entropy_with_logits(x, y),
             42 => cross_entropy(x, &i1),
+            // Issue 18, elementwise and piecewise (helper "elem").
+            44 => x.sin(),
+            45 => x.cos(),
+            46 => x.tan(),
+            47 => x.atan(),
+            48 => x.erf(),
+            49 => x.floor(),
+            50 => x.ceil(),
+            51 => x.round(),
+            52 => x.pow(y),
+            53 => x.masked(y),
+            54 => x.gt(y),
+            55 => x.ge(y),
+            56 => x.lt(y),
+            57 => x.le(y),
+            58 => x.eq_mask(y),
+            59 => x.maximum(y),
+            60 => x.minimum(y),
+            61 => x.clamp_min(VALUES[k as usize % 16]),
+            62 => x.clamp_max(VALUES[k as usize % 16]),
+            63 => x.clamp(VALUES[k as usize % 16], VALUES[(k / 16) as usize % 16]),
+            64 => x.gt(y).where_cond(x, y),
+            65 => y.where_cond(x.ln(), x),
+            66 => x.asin(),
+            67 => x.acos(),
+            68 => x.atan2(y),
+            69 => x.hypot(y),
+            70 => x.sinh(),
+            71 => x.cosh(),
+            72 => x.log2(),
+            73 => x.log10(),
+            74 => x.exp2(),
+            75 => x.gelu(),
+            76 => x.gelu_tanh(),
+            77 => x.silu(),
+            78 => x.log_sigmoid(),
+            79 => x.softmin(axis),
             _ => x.step(),
         });
         if let Some(out) = out {
