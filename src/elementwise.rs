@@ -40,7 +40,7 @@ impl<'g, T: Float> Var<'g, T> {
     /// When a bound is NaN or lo > hi; the message names `clamp` and both bounds.
     #[track_caller]
     pub fn clamp(self, lo: T, hi: T) -> Self {
-        if !(lo <= hi) {
+        if lo.is_nan() || hi.is_nan() || lo > hi {
             bad_bounds(lo, hi);
         }
         self.clamp_min(lo).clamp_max(hi)
