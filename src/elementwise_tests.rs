@@ -250,3 +250,46 @@ fn log2_log10_exp2_literals() {
         assert!((got.item() - w).abs() < 1e-16, "{} vs {w}", got.item());
     }
 }
+
+#[test]
+fn the_new_ops_run_in_f32_and_agree_with_f64() {
+    // Each op's value and gradient at a few points, in f32 against f64, to f32 precision.
+    type F<T> = for<'g> fn(crate::Var<'g, T>) -> crate::Var<'g, T>;
+    fn both(f32s: F<f32>, f64s: F<f64>, x0: f64) {
+        let (g32, g64) = (Graph::<f32>::default(), Graph::<f64>::new());
+        let (x32, x64) = (g32.scalar(x0 as f32), g64.scalar(x0));
+        let (y32, y64) = (f32s(x32), f64s(x64));
+        y32.backward();
+        y64.backward();
+        let close = |a: f32, b: f64| ((a as f64) - b).abs() <= 1e-5 * b.abs().max(1.0);
+        assert!(close(y32.item(), y64.item()), "value at {x0}");
+        assert!(
+            close(x32.grad().item(), x64.grad().item()),
+            "gradient at {x0}"
+        );
+    }
+    for x0 in [-0.7, 0.3, 0.9] {
+        both(
+            |x| x.sin() + x.cos() * x.tan(),
+            |x| x.sin() + x.cos() * x.tan(),
+            x0,
+        );
+        both(|x| x.atan() * x.erf(), |x| x.atan() * x.erf(), x0);
+        both(
+            |x| x.asin() + x.acos().sinh(),
+            |x| x.asin() + x.acos().sinh(),
+            x0,
+        );
+        both(
+            |x| x.gelu() + x.silu().exp2(),
+            |x| x.gelu() + x.silu().exp2(),
+            x0,
+        );
+        both(
+            |x| x.maximum(x * x).clamp(-0.5, 0.5),
+            |x| x.maximum(x * x).clamp(-0.5, 0.5),
+            x0,
+        );
+        both(|x| x.exp().pow(x).log2(), |x| x.exp().pow(x).log2(), x0);
+    }
+}
