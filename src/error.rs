@@ -17,6 +17,23 @@ pub enum Error {
         /// How many elements that shape holds.
         expected: usize,
     },
+    /// A shape holds more elements than any buffer can: the product of its lengths, in
+    /// bytes, exceeds `isize::MAX` (or overflows `usize`).
+    ShapeOverflow {
+        /// Where: the constructor that was given the shape.
+        context: String,
+        /// The shape asked for.
+        shape: Vec<usize>,
+    },
+    /// The allocator refused a buffer (see [`Tensor::try_zeros`](crate::Tensor::try_zeros)).
+    OutOfMemory {
+        /// Where: the constructor that asked for the buffer.
+        context: String,
+        /// The shape asked for.
+        shape: Vec<usize>,
+        /// The bytes the buffer needed.
+        bytes: usize,
+    },
     /// A value that must be finite was not.
     NonFinite {
         /// Where: the constructor or file that found it.
@@ -99,6 +116,19 @@ impl fmt::Display for Error {
             } => write!(
                 f,
                 "tensor data has {len} elements but shape {shape:?} needs {expected}"
+            ),
+            Error::ShapeOverflow { context, shape } => write!(
+                f,
+                "{context}: shape {shape:?} holds more elements than any buffer can \
+                 (the product of its lengths overflows)"
+            ),
+            Error::OutOfMemory {
+                context,
+                shape,
+                bytes,
+            } => write!(
+                f,
+                "{context}: could not allocate {bytes} bytes for shape {shape:?}"
             ),
             Error::NonFinite { context, index } => {
                 write!(f, "{context}: element {index} is not finite")

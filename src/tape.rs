@@ -150,6 +150,8 @@ pub(crate) struct Tape<T: Float> {
     /// What only some tapes use (hooks, source lines); `None` on most, so the common path
     /// pays one test.
     pub(crate) extras: Option<Box<Extras<T>>>,
+    /// The custom ops on the tape; their nodes hold positions in this table.
+    pub(crate) customs: Vec<Arc<dyn crate::custom::CustomOp<T>>>,
 }
 
 /// A gradient hook: reads a node's complete gradient and may return a replacement.
@@ -197,6 +199,7 @@ impl<T: Float> Default for Tape<T> {
             indices: Vec::new(),
             records: true,
             extras: None,
+            customs: Vec::new(),
         }
     }
 }
@@ -219,6 +222,7 @@ impl<T: Float> Tape<T> {
         self.literals.clear();
         self.names.clear();
         self.indices.clear();
+        self.customs.clear();
         if let Some(e) = &mut self.extras {
             e.clear();
         }
@@ -439,8 +443,24 @@ impl<T: Float> Tape<T> {
     pub(crate) fn label(&self, id: usize) -> String {
         match self.name_of(id as NodeId) {
             Some(n) => n.to_string(),
-            None => format!("{}#{id}", self.slots[id].op.name()),
+            None => format!("{}#{id}", self.op_name(id)),
         }
+    }
+
+    /// The name of node `id`'s op: a custom op's own name, else the primitive's.
+    pub(crate) fn op_name(&self, id: usize) -> &'static str {
+        match self.slots[id].op {
+            Op::Custom(c) => self.customs[c.index as usize].name(),
+            op => op.name(),
+        }
+    }
+
+    /// Whether `backward` may take the scalar pass: every value is a scalar, and no hook or
+    /// custom op needs the general one.
+    pub(crate) fn all_scalars(&self) -> bool {
+        self.arrays == 0
+            && self.customs.is_empty()
+            && self.extras.as_ref().is_none_or(|e| e.hooks.is_empty())
     }
 
     /// The name given to node `id` with [`Var::named`] (the newest, if it was named twice).

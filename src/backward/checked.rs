@@ -121,7 +121,7 @@ fn report<T: Float>(tape: &Tape<T>, id: usize, side: &'static str, bad: f64) -> 
     Error::NonFiniteNode {
         side,
         node: id,
-        op: node.op.name(),
+        op: tape.op_name(id),
         name: tape.name_of(id as u32).map(str::to_string),
         bad,
         inputs,

@@ -19,6 +19,7 @@ pub(crate) struct EagerInterpreter<'t, T: Float> {
     pub(crate) grads: &'t mut [Option<Tensor<T>>],
     pub(crate) scratch: &'t mut Vec<Option<Tensor<T>>>,
     pub(crate) indices: &'t [Vec<usize>],
+    pub(crate) customs: &'t [std::sync::Arc<dyn crate::custom::CustomOp<T>>],
     pub(crate) id: usize,
 }
 
@@ -55,6 +56,15 @@ impl<T: Float> Rules<T> for EagerInterpreter<'_, T> {
     }
     fn shape(&self, h: H) -> Shape {
         Shape::from_slice(self.get(h).shape())
+    }
+    fn custom_op(&self, index: u32) -> std::sync::Arc<dyn crate::custom::CustomOp<T>> {
+        std::sync::Arc::clone(&self.customs[index as usize])
+    }
+    fn opaque(&mut self, _: &str, args: &[H], f: &dyn Fn(&[&Tensor<T>]) -> Tensor<T>) -> H {
+        let values: Vec<&Tensor<T>> = args.iter().map(|&a| self.get(a)).collect();
+        let value = f(&values);
+        self.scratch.push(Some(value));
+        H((self.scratch.len() - 1) as u32 | SCRATCH)
     }
     fn apply(&mut self, op: Op<T>, args: &[H], target: &[usize]) -> H {
         let value = match *args {
@@ -155,6 +165,7 @@ fn tensor_step<T: Float>(tape: &mut Tape<T>, id: usize) {
         grads: &mut tape.grads,
         scratch: &mut tape.scratch,
         indices: &tape.indices,
+        customs: &tape.customs,
         id,
     };
     ops::rule(&tape.slots[id].op, &mut c);

@@ -52,6 +52,17 @@ pub(crate) trait Rules<T: Float> {
     /// Applies a primitive op to handles. `target` is the output shape for `Reshape`,
     /// `SumTo`, `BroadcastTo` and `Scatter`, and empty otherwise.
     fn apply(&mut self, op: Op<T>, args: &[Self::H], target: &[usize]) -> Self::H;
+    /// The custom op at `index` in the tape's table.
+    fn custom_op(&self, index: u32) -> std::sync::Arc<dyn crate::custom::CustomOp<T>>;
+    /// `f` on the handles' values as plain tensors: what a custom op's first-order backward
+    /// uses. Only the eager interpreter can run it; the others panic naming `op`, since a
+    /// result computed outside the tape cannot be differentiated again.
+    fn opaque(
+        &mut self,
+        op: &str,
+        args: &[Self::H],
+        f: &dyn Fn(&[&crate::tensor::Tensor<T>]) -> crate::tensor::Tensor<T>,
+    ) -> Self::H;
 
     // The primitive ops, for rules that read as math.
     fn mul(&mut self, a: Self::H, b: Self::H) -> Self::H {
@@ -185,8 +196,7 @@ impl<'g, T: Float> Var<'g, T> {
         }
         tape.grads.clear();
         tape.scalar_grads.clear();
-        let hooked = tape.extras.as_ref().is_some_and(|e| !e.hooks.is_empty());
-        if tape.arrays == 0 && !hooked {
+        if tape.all_scalars() {
             scalar::scalar_pass(tape, out);
         } else {
             eager::general_pass(tape, out);
@@ -315,4 +325,13 @@ impl<T: Float> Graph<T> {
 #[track_caller]
 fn tangent_shape(id: NodeId, x: &[usize], t: &[usize]) -> ! {
     panic!("tangent: node {id} has shape {x:?} but its tangent has shape {t:?}")
+}
+
+#[cold]
+#[track_caller]
+pub(crate) fn not_traceable(op: &str, what: &str) -> ! {
+    panic!(
+        "{op}: this custom op's backward runs on plain tensors (Rule::tensor), so {what} \
+         cannot differentiate through it; write the rule with Rule's ops to make it traceable"
+    )
 }

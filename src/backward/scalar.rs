@@ -66,6 +66,9 @@ impl<'t, T: Float, S: Slot<T>> ScalarInterpreter<'t, T, S> {
         let Some(out) = node.value.as_scalar() else {
             return false;
         };
+        if matches!(node.op, Op::Custom(_)) {
+            return false; // the user's rule runs in the eager interpreter
+        }
         let [a, b] = node.inputs();
         let Some(x) = nodes[a as usize].value.as_scalar() else {
             return false;
@@ -150,6 +153,12 @@ impl<T: Float, S: Slot<T>> Rules<T> for ScalarInterpreter<'_, T, S> {
         ops::shift::at(a, c)
     }
     #[inline(always)]
+    fn custom_op(&self, _: u32) -> std::sync::Arc<dyn crate::custom::CustomOp<T>> {
+        unreachable!("custom ops take the general pass")
+    }
+    fn opaque(&mut self, _: &str, _: &[T], _: &dyn Fn(&[&Tensor<T>]) -> Tensor<T>) -> T {
+        unreachable!("custom ops take the general pass")
+    }
     fn apply(&mut self, op: Op<T>, args: &[T], target: &[usize]) -> T {
         let x = args[0];
         let y = args.get(1).copied().unwrap_or(T::ZERO);

@@ -166,6 +166,7 @@ primitives! {
     gather::Gather,
     scatter::Scatter,
     detach::Detach,
+    custom::Custom,
     // Issue 18, elementwise (helper "elem"): trig, erf, rounding, tensor pow, piecewise.
     sin::Sin,
     cos::Cos,
