@@ -78,9 +78,10 @@ impl<T: Float> Graph<T> {
     }
 
     /// A constant leaf: no gradient flows into it (its `grad()` reads zeros), and no work is
-    /// spent computing one. Use it for data: inputs, targets, masks.
+    /// spent computing one. Use it for data: inputs, targets, masks. A plain number works
+    /// too: `g.constant(2.0)` is a rank-0 constant.
     #[track_caller]
-    pub fn constant(&self, t: Tensor<T>) -> Var<'_, T> {
+    pub fn constant(&self, t: impl Into<Tensor<T>>) -> Var<'_, T> {
         self.leaf(t, false)
     }
 
@@ -179,8 +180,7 @@ impl<T: Float> Graph<T> {
         // The scalar fast path, taken before `op` goes anywhere: `op` is a constant at every
         // call site, so `ops::scalar` folds to the one kernel it names.
         // `requires` here, from the slots just read: both inputs of a binary op exist, so
-        // it needs no `NONE` test, and `|` reads both flags with no branch (P2 −1.9% of
-        // its instructions, and 5% faster timed in turns with `benches/minimal_tape.rs`).
+        // it needs no `NONE` test, and `|` reads both flags with no branch.
         let (scalars, requires) = match *args {
             [a] => {
                 let x = &tape.slots[a.id as usize];
@@ -421,7 +421,7 @@ mod tests {
         let x = g.scalar(2.0);
         let mut y = x;
         for _ in 0..100 {
-            y = y * x;
+            y *= x;
         }
         let t = g.tape.borrow();
         assert!(t.nodes().iter().all(|n| n.is_leaf()));

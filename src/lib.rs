@@ -118,3 +118,17 @@ pub mod primitives {}
 #[cfg(doctest)]
 #[doc = include_str!("../docs/expressions.md")]
 pub struct ExpressionsGuide;
+
+/// The README's code blocks, compiled and run as doctests so that the README cannot drift from
+/// the API. Only under `cfg(doctest)`: the crate docs above carry their own example, and the
+/// README's relative links to `docs/` would not resolve on the docs page.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeDoctests;
+
+/// The guides' code blocks, run as doctests for the same reason.
+#[cfg(doctest)]
+#[doc = include_str!("../docs/calculus.md")]
+#[doc = include_str!("../docs/chain-rule.md")]
+#[doc = include_str!("../docs/neural-networks.md")]
+pub struct GuideDoctests;

@@ -138,7 +138,7 @@ pub(crate) struct Tape<T: Float> {
     /// Literal names (the common case, `.named("w1")`) are kept apart as plain pairs of node
     /// id and string, so naming is one push of three words and clearing drops nothing. (One
     /// list of `(NodeId, enum)` pairs for all names went through the stack on every push and
-    /// stalled it; two lists, ids and strings, cost P1 2% more instructions than one.)
+    /// stalled it; two lists, ids and strings, would add a second push per name.)
     pub(crate) literals: Vec<(NodeId, &'static str)>,
     /// Other names, each with the number of literal names given before it (to tell which of
     /// two names of one node is the newer).

@@ -90,8 +90,8 @@ impl<T: Float> Tensor<T> {
     }
 
     /// Replaces a tensor that holds a scalar (a tape slot) by `value`: on that path a store
-    /// and nothing else; an array, should one be there, is dropped out of line (measured: a
-    /// plain `drop` of the old value costs 1–2% more instructions per scalar push).
+    /// and nothing else; an array, should one be there, is dropped out of line, so the drop
+    /// glue of the array case is not inlined into every scalar push.
     #[inline(always)]
     pub(crate) fn overwrite_scalar(&mut self, value: Self) {
         let old = std::mem::replace(self, value);

@@ -219,7 +219,10 @@ pub(crate) fn binary<T: Float>(
     f: impl Fn(T, T) -> T,
 ) -> Tensor<T> {
     match broadcast_shape(a.shape(), b.shape()) {
-        Some(out) => zip(a, b, &out, f),
+        Some(out) => {
+            crate::shape::len_of::<T>(op, &out);
+            zip(a, b, &out, f)
+        }
         None => shape_panic(op, a.shape(), b.shape()),
     }
 }
