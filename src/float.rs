@@ -83,10 +83,27 @@ pub trait Float:
     fn is_nan(self) -> bool;
     /// Whether x is neither infinite nor NaN.
     fn is_finite(self) -> bool;
+    // The elementwise functions of issue 18 (trig, erf, rounding).
+    /// sin x.
+    fn sin(self) -> Self;
+    /// cos x.
+    fn cos(self) -> Self;
+    /// tan x.
+    fn tan(self) -> Self;
+    /// atan x, in [−π/2, π/2].
+    fn atan(self) -> Self;
+    /// The error function erf x = 2/√π ∫₀ˣ e^(−t²) dt.
+    fn erf(self) -> Self;
+    /// The largest integer ≤ x.
+    fn floor(self) -> Self;
+    /// The smallest integer ≥ x.
+    fn ceil(self) -> Self;
+    /// The nearest integer, halves to even (as PyTorch and NumPy round).
+    fn round(self) -> Self;
 }
 
 macro_rules! impl_float {
-    ($t:ty, $name:expr) => {
+    ($t:ty, $name:expr, $erf:path) => {
         impl Float for $t {
             const ZERO: Self = 0.0;
             const ONE: Self = 1.0;
@@ -150,9 +167,41 @@ macro_rules! impl_float {
             fn is_finite(self) -> bool {
                 <$t>::is_finite(self)
             }
+            #[inline]
+            fn sin(self) -> Self {
+                <$t>::sin(self)
+            }
+            #[inline]
+            fn cos(self) -> Self {
+                <$t>::cos(self)
+            }
+            #[inline]
+            fn tan(self) -> Self {
+                <$t>::tan(self)
+            }
+            #[inline]
+            fn atan(self) -> Self {
+                <$t>::atan(self)
+            }
+            #[inline]
+            fn erf(self) -> Self {
+                $erf(self)
+            }
+            #[inline]
+            fn floor(self) -> Self {
+                <$t>::floor(self)
+            }
+            #[inline]
+            fn ceil(self) -> Self {
+                <$t>::ceil(self)
+            }
+            #[inline]
+            fn round(self) -> Self {
+                <$t>::round_ties_even(self)
+            }
         }
     };
 }
 
-impl_float!(f32, "f32");
-impl_float!(f64, "f64");
+impl_float!(f32, "f32", libm::erff);
+impl_float!(f64, "f64", libm::erf);

@@ -78,6 +78,7 @@ mod calculus;
 mod convenience;
 mod custom;
 mod descent;
+mod elementwise;
 mod error;
 mod float;
 mod graph;

@@ -373,3 +373,202 @@ fn std_of_equal_values_has_gradient_nan() {
     let (v, _) = row(|x| x.var(&[1], 2, false), &[1.0, 3.0], &[1.0]);
     assert_eq!(v, vec![INF]);
 }
+
+// ---- Issue 18, elementwise and piecewise (helper "elem"). ----
+
+fn consts<'g>(g: &'g Graph, xs: &[f64]) -> Var<'g> {
+    g.constant(Tensor::from_vec(xs.to_vec(), &[xs.len()]).unwrap())
+}
+
+/// Values and the gradients to both sides of Σ f(a, b), by `backward` and by the recorded
+/// path, which must agree bit for bit (NaN with NaN).
+fn pair(
+    f: impl for<'g> Fn(Var<'g>, Var<'g>) -> Var<'g>,
+    a: &[f64],
+    b: &[f64],
+) -> (Vec<f64>, Vec<f64>, Vec<f64>) {
+    let g = Graph::new();
+    let x = g.tensor(Tensor::from_vec(a.to_vec(), &[a.len()]).unwrap());
+    let y = g.tensor(Tensor::from_vec(b.to_vec(), &[b.len()]).unwrap());
+    let z = f(x, y);
+    z.sum().backward();
+    let (da, db) = (x.grad().into_vec(), y.grad().into_vec());
+    let rec = g.grad(z.sum(), &[x, y]);
+    for (got, want) in [
+        (rec[0].value().into_vec(), &da),
+        (rec[1].value().into_vec(), &db),
+    ] {
+        for (r, w) in got.iter().zip(want.iter()) {
+            assert!(
+                r.to_bits() == w.to_bits() || (r.is_nan() && w.is_nan()),
+                "{r} vs {w}"
+            );
+        }
+    }
+    (z.value().into_vec(), da, db)
+}
+
+#[test]
+fn maximum_and_minimum_split_a_tie_in_half() {
+    let (v, da, db) = pair(|a, b| a.maximum(b), &[2.0, 1.0, 3.0], &[2.0, 2.0, 2.0]);
+    assert_eq!(
+        (v, da, db),
+        (
+            vec![2.0, 2.0, 3.0],
+            vec![0.5, 0.0, 1.0],
+            vec![0.5, 1.0, 0.0]
+        )
+    );
+    let (v, da, db) = pair(|a, b| a.minimum(b), &[2.0, 1.0, 3.0], &[2.0, 2.0, 2.0]);
+    assert_eq!(
+        (v, da, db),
+        (
+            vec![2.0, 1.0, 2.0],
+            vec![0.5, 1.0, 0.0],
+            vec![0.5, 0.0, 1.0]
+        )
+    );
+}
+
+#[test]
+fn maximum_with_a_nan_is_nan_and_sends_the_whole_gradient_to_both() {
+    let (v, da, db) = pair(|a, b| a.maximum(b), &[NAN, 1.0], &[0.0, NAN]);
+    assert!(v.iter().all(|x| x.is_nan()));
+    assert_eq!((da, db), (vec![1.0, 1.0], vec![1.0, 1.0]));
+}
+
+#[test]
+fn clamp_at_a_bound_has_grad_zero_as_pytorch() {
+    assert_eq!(at(|x| x.clamp(0.0, 1.0), 0.0), (0.0, 0.0));
+    assert_eq!(at(|x| x.clamp(0.0, 1.0), 1.0), (1.0, 0.0));
+    assert_eq!(at(|x| x.clamp(0.0, 1.0), 0.5), (0.5, 1.0));
+    assert_eq!(at(|x| x.clamp(0.0, 1.0), 1.5), (1.0, 0.0));
+    assert_eq!(at(|x| x.clamp(0.0, 1.0), -0.5), (0.0, 0.0));
+}
+
+#[test]
+fn clamp_of_nan_is_nan_with_grad_zero() {
+    let (v, d) = at(|x| x.clamp(0.0, 1.0), NAN);
+    assert!(v.is_nan());
+    assert_eq!(d, 0.0);
+}
+
+#[test]
+fn comparisons_with_nan_are_false_and_have_no_gradient() {
+    let g = Graph::new();
+    let x = g.tensor(Tensor::from_vec(vec![NAN, 1.0], &[2]).unwrap());
+    let y = consts(&g, &[1.0, NAN]);
+    let all = [x.gt(y), x.ge(y), x.lt(y), x.le(y), x.eq_mask(y)];
+    for c in all {
+        assert_eq!(c.value().data(), &[0.0, 0.0]);
+    }
+    let s = all.iter().fold(x.sum(), |acc, c| acc + c.sum());
+    s.backward();
+    assert_eq!(
+        x.grad().data(),
+        &[1.0, 1.0],
+        "only the x.sum() term reaches x"
+    );
+}
+
+#[test]
+fn where_cond_gives_the_untaken_branch_exactly_zero_even_when_it_is_inf_or_nan() {
+    let (v, da, db) = pair(
+        |a, b| consts(a.graph(), &[1.0, 0.0, 1.0]).where_cond(a, b),
+        &[2.0, INF, NAN],
+        &[NAN, 3.0, -INF],
+    );
+    assert!(v[0] == 2.0 && v[1] == 3.0 && v[2].is_nan());
+    assert_eq!((da, db), (vec![1.0, 0.0, 1.0], vec![0.0, 1.0, 0.0]));
+}
+
+#[test]
+fn where_cond_over_ln_at_zero_the_famous_trap() {
+    // where_cond(x > 0, ln x, 0) at x = 0: the value is 0. ln's rule sends 0/x = 0/0 = NaN.
+    fn trap<'g>(x: Var<'g>) -> Var<'g> {
+        let zero = x.graph().constant(Tensor::scalar(0.0));
+        x.gt(zero).where_cond(x.ln(), zero)
+    }
+    // A scalar through `backward`: ln's gradient is 0, so it sends nothing: 0.
+    let g = Graph::new();
+    let x = g.scalar(0.0);
+    let y = trap(x);
+    y.backward();
+    assert_eq!((y.item(), x.grad().item()), (0.0, 0.0));
+    // The recorded path records 0/0: NaN, as PyTorch and JAX.
+    assert!(g.grad(y, &[x])[0].item().is_nan());
+    // A tensor whose ln branch is taken somewhere: ln's gradient [0, 1] is not all zero, so
+    // it sends [0/0, 1/1]: NaN at 0 through `backward` too.
+    let x = g.tensor(Tensor::from_vec(vec![0.0, 1.0], &[2]).unwrap());
+    let y = trap(x).sum();
+    y.backward();
+    let d = x.grad().into_vec();
+    assert!(d[0].is_nan() && d[1] == 1.0, "{d:?}");
+    // The fix: keep the untaken branch finite; every path then gives 0.
+    fn safe<'g>(x: Var<'g>) -> Var<'g> {
+        let zero = x.graph().constant(Tensor::scalar(0.0));
+        x.gt(zero).where_cond(x.clamp_min(1e-300).ln(), zero)
+    }
+    assert_eq!(at(safe, 0.0), (0.0, 0.0));
+}
+
+#[test]
+fn pow_at_zero_and_negative_bases() {
+    let (v, dx, dy) = pair(|x, y| x.pow(y), &[0.0, 0.0, -2.0], &[0.0, 2.0, 3.0]);
+    assert_eq!(v, vec![1.0, 0.0, -8.0]);
+    assert_eq!(dx, vec![0.0, 0.0, 12.0]);
+    assert!(dy[0] == 0.0 && dy[1] == 0.0 && dy[2].is_nan(), "{dy:?}");
+}
+
+#[test]
+fn rounding_ops_have_grad_zero_and_round_halves_to_even() {
+    for x0 in [-1.5, 0.0, 2.0, 2.5] {
+        assert_eq!(at(|x| x.floor(), x0).1, 0.0);
+        assert_eq!(at(|x| x.ceil(), x0).1, 0.0);
+        assert_eq!(at(|x| x.round(), x0).1, 0.0);
+    }
+    assert_eq!(at(|x| x.round(), 2.5).0, 2.0);
+    assert_eq!(at(|x| x.round(), -0.5).0, 0.0);
+    assert_eq!(at(|x| x.round(), 3.5).0, 4.0);
+}
+
+#[test]
+fn erf_at_large_inputs_is_its_exact_limit_with_grad_zero() {
+    assert_eq!(at(|x| x.erf(), 30.0), (1.0, 0.0));
+    assert_eq!(at(|x| x.erf(), -30.0), (-1.0, 0.0));
+}
+
+#[test]
+fn atan2_at_the_origin_is_zero() {
+    let g = Graph::new();
+    let (y, x) = (g.scalar(0.0), g.scalar(0.0));
+    let a = y.atan2(x);
+    a.backward();
+    assert_eq!(a.item(), 0.0);
+    // backward: the angle branch is untaken, its zero gradient sends nothing.
+    assert_eq!((y.grad().item(), x.grad().item()), (0.0, 0.0));
+    // The recorded path: NaN (0/0 inside atan(y/x)), as PyTorch's x/(x² + y²).
+    let d = g.grad(a, &[y, x]);
+    assert!(d[0].item().is_nan() && d[1].item().is_nan());
+}
+
+#[test]
+fn hypot_at_the_origin_is_zero_with_grad_nan() {
+    let (v, dx, dy) = pair(|x, y| x.hypot(y), &[0.0], &[0.0]);
+    assert_eq!(v, vec![0.0]);
+    assert!(dx[0].is_nan() && dy[0].is_nan());
+}
+
+#[test]
+fn log_sigmoid_at_plus_minus_1000_is_exact() {
+    assert_eq!(at(|x| x.log_sigmoid(), -1000.0), (-1000.0, 1.0));
+    assert_eq!(at(|x| x.log_sigmoid(), 1000.0), (0.0, 0.0));
+}
+
+#[test]
+fn sinh_beyond_710_is_infinite_with_grad_nan() {
+    let (v, d) = at(|x| x.sinh(), 800.0);
+    assert_eq!(v, INF);
+    assert!(d.is_nan());
+    assert_eq!(at(|x| x.sinh(), 700.0).0, 700f64.sinh());
+}

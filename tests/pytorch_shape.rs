@@ -68,7 +68,6 @@ fn assert_close(what: &str, got: &Tensor<f64>, want: &Tensor<f64>) {
 }
 
 #[test]
-#[ignore = "needs tests/fixtures/pytorch_shape.json: run benches/peers/fixtures_shape.py with PyTorch"]
 fn shape_and_reduction_ops_match_pytorch() {
     let text = std::fs::read_to_string(FIXTURE).expect("the fixture file");
     let doc: Value = serde_json::from_str(&text).expect("valid JSON");

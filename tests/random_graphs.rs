@@ -144,7 +144,7 @@ fn op_index(p: &Program) -> impl Iterator<Item = usize> + '_ {
     })
 }
 
-const OP_NAMES: [&str; 56] = [
+const OP_NAMES: [&str; 87] = [
     "Add",
     "Sub",
     "Mul",
@@ -202,6 +202,38 @@ const OP_NAMES: [&str; 56] = [
     "ProdDims",
     "LogSumExp",
     "Variance",
+    // Issue 18, elementwise and piecewise (helper "elem").
+    "Sin",
+    "Cos",
+    "Tan",
+    "Atan",
+    "Erf",
+    "Floor",
+    "Ceil",
+    "Round",
+    "Pow",
+    "Masked",
+    "Compare",
+    "Maximum",
+    "Minimum",
+    "ClampMin",
+    "ClampMax",
+    "Clamp",
+    "WhereCond",
+    "Asin",
+    "Acos",
+    "Atan2",
+    "Hypot",
+    "Sinh",
+    "Cosh",
+    "Log2",
+    "Log10",
+    "Exp2",
+    "Gelu",
+    "GeluTanh",
+    "Silu",
+    "LogSigmoid",
+    "Softmin",
 ];
 
 /// Runs checks 1, 2 and 3 on one recipe.

@@ -10,6 +10,9 @@
 //! - [`softmax`](crate::Var::softmax) and [`log_softmax`](crate::Var::log_softmax) along an
 //!   axis, with the row maximum subtracted; `hardmax` (a primitive) is their zero-temperature
 //!   limit, with gradient 0.
+//! - More activations (issue 18): [`gelu`](crate::Var::gelu) and
+//!   [`gelu_tanh`](crate::Var::gelu_tanh), [`silu`](crate::Var::silu),
+//!   [`log_sigmoid`](crate::Var::log_sigmoid), [`softmin`](crate::Var::softmin).
 //! - Losses: [`half_sse`], [`mse`], [`cross_entropy`], [`binary_cross_entropy_with_logits`],
 //!   [`hinge`].
 //! - Parameters, layers and training: [`Params`] (named values and gradients outside the
@@ -46,6 +49,7 @@
 //! loss or an epoch limit.
 
 mod activation;
+mod activation_more;
 mod layers;
 mod loss;
 mod params;

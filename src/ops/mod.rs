@@ -175,6 +175,22 @@ primitives! {
     index_select::IndexSelect,
     index_add::IndexAdd,
     bmm::BatchMatMul,
+    // Issue 18, elementwise (helper "elem"): trig, erf, rounding, tensor pow, piecewise.
+    sin::Sin,
+    cos::Cos,
+    tan::Tan,
+    atan::Atan,
+    erf::Erf,
+    floor::Floor,
+    ceil::Ceil,
+    round::Round,
+    pow::Pow,
+    masked::Masked,
+    compare::Compare,
+    maximum::Maximum,
+    minimum::Minimum,
+    clamp_min::ClampMin<T>,
+    clamp_max::ClampMax<T>,
 }
 
 #[cfg(test)]

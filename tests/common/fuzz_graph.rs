@@ -47,6 +47,9 @@ pub const MISUSE: &[&str] = &[
     "of size 0",
     "do not add up",
     "comes after end axis",
+    // Issue 18, elementwise (helper "elem"): a NaN or unordered clamp bound.
+    "is NaN; a clamp needs a number",
+    "are not ordered (need lo ≤ hi, neither NaN)",
 ];
 
 /// Whether a panic message is one of the documented misuse panics.
@@ -182,7 +185,7 @@ pub fn run(data: &[u8]) -> Summary {
         // Parameters that come from further bytes are read before the op runs.
         let (s1, i1, i2) = (b.shape(), b.indices(2), b.indices(3));
         let ax = (k % 5) as isize - 2; // -2 to 2: negative axes and out-of-range ones
-        let out = attempt(&mut sum, || match op % 60 {
+        let out = attempt(&mut sum, || match op % 97 {
             0 => x + y,
             1 => x - y,
             2 => x * y,
@@ -249,6 +252,43 @@ pub fn run(data: &[u8]) -> Summary {
                     .unsqueeze(0)
                     .squeeze(0)
             }
+            // Issue 18, elementwise and piecewise (helper "elem").
+            60 => x.sin(),
+            61 => x.cos(),
+            62 => x.tan(),
+            63 => x.atan(),
+            64 => x.erf(),
+            65 => x.floor(),
+            66 => x.ceil(),
+            67 => x.round(),
+            68 => x.pow(y),
+            69 => x.masked(y),
+            70 => x.gt(y),
+            71 => x.ge(y),
+            72 => x.lt(y),
+            73 => x.le(y),
+            74 => x.eq_mask(y),
+            75 => x.maximum(y),
+            76 => x.minimum(y),
+            77 => x.clamp_min(VALUES[k as usize % 16]),
+            78 => x.clamp_max(VALUES[k as usize % 16]),
+            79 => x.clamp(VALUES[k as usize % 16], VALUES[(k / 16) as usize % 16]),
+            80 => x.gt(y).where_cond(x, y),
+            81 => y.where_cond(x.ln(), x),
+            82 => x.asin(),
+            83 => x.acos(),
+            84 => x.atan2(y),
+            85 => x.hypot(y),
+            86 => x.sinh(),
+            87 => x.cosh(),
+            88 => x.log2(),
+            89 => x.log10(),
+            90 => x.exp2(),
+            91 => x.gelu(),
+            92 => x.gelu_tanh(),
+            93 => x.silu(),
+            94 => x.log_sigmoid(),
+            95 => x.softmin(axis),
             _ => x.step(),
         });
         if let Some(out) = out {

@@ -117,13 +117,46 @@ pub enum Instr {
     ProdDims(usize, Vec<isize>, bool),
     LogSumExp(usize, Vec<isize>, bool),
     Variance(usize, Vec<isize>, usize, bool),
+    // Issue 18, elementwise and piecewise (helper "elem").
+    Sin(usize),
+    Cos(usize),
+    Tan(usize),
+    Atan(usize),
+    Erf(usize),
+    Floor(usize),
+    Ceil(usize),
+    Round(usize),
+    Pow(usize, usize),
+    Masked(usize, usize),
+    /// gt, ge, lt, le, eq_mask by the number 0..5.
+    Compare(usize, usize, u8),
+    Maximum(usize, usize),
+    Minimum(usize, usize),
+    ClampMin(usize, f64),
+    ClampMax(usize, f64),
+    Clamp(usize, f64, f64),
+    WhereCond(usize, usize, usize),
+    Asin(usize),
+    Acos(usize),
+    Atan2(usize, usize),
+    Hypot(usize, usize),
+    Sinh(usize),
+    Cosh(usize),
+    Log2(usize),
+    Log10(usize),
+    Exp2(usize),
+    Gelu(usize),
+    GeluTanh(usize),
+    Silu(usize),
+    LogSigmoid(usize),
+    Softmin(usize, usize),
     /// A plain `detach`, never generated: the finite differences see through it, so a
     /// program using it must FAIL the checks (the tests use it to prove they can fail).
     RawDetach(usize),
 }
 
 /// How many op numbers a step chooses from.
-pub const N_OPS: u8 = 48;
+pub const N_OPS: u8 = 60;
 
 /// A resolved graph: the input values, the instructions, and each value's shape.
 #[derive(Clone)]
@@ -181,6 +214,43 @@ pub fn apply<'g>(ins: &Instr, vs: &[Var<'g>]) -> Var<'g> {
         ProdDims(a, ax, keep) => vs[*a].prod_dims(ax, *keep),
         LogSumExp(a, ax, keep) => vs[*a].logsumexp(ax, *keep),
         Variance(a, ax, c, keep) => vs[*a].var(ax, *c, *keep),
+        Sin(a) => vs[*a].sin(),
+        Cos(a) => vs[*a].cos(),
+        Tan(a) => vs[*a].tan(),
+        Atan(a) => vs[*a].atan(),
+        Erf(a) => vs[*a].erf(),
+        Floor(a) => vs[*a].floor(),
+        Ceil(a) => vs[*a].ceil(),
+        Round(a) => vs[*a].round(),
+        Pow(a, b) => vs[*a].pow(vs[*b]),
+        Masked(a, m) => vs[*a].masked(vs[*m]),
+        Compare(a, b, kind) => match kind % 5 {
+            0 => vs[*a].gt(vs[*b]),
+            1 => vs[*a].ge(vs[*b]),
+            2 => vs[*a].lt(vs[*b]),
+            3 => vs[*a].le(vs[*b]),
+            _ => vs[*a].eq_mask(vs[*b]),
+        },
+        Maximum(a, b) => vs[*a].maximum(vs[*b]),
+        Minimum(a, b) => vs[*a].minimum(vs[*b]),
+        ClampMin(a, lo) => vs[*a].clamp_min(*lo),
+        ClampMax(a, hi) => vs[*a].clamp_max(*hi),
+        Clamp(a, lo, hi) => vs[*a].clamp(*lo, *hi),
+        WhereCond(c, a, b) => vs[*c].where_cond(vs[*a], vs[*b]),
+        Asin(a) => vs[*a].asin(),
+        Acos(a) => vs[*a].acos(),
+        Atan2(a, b) => vs[*a].atan2(vs[*b]),
+        Hypot(a, b) => vs[*a].hypot(vs[*b]),
+        Sinh(a) => vs[*a].sinh(),
+        Cosh(a) => vs[*a].cosh(),
+        Log2(a) => vs[*a].log2(),
+        Log10(a) => vs[*a].log10(),
+        Exp2(a) => vs[*a].exp2(),
+        Gelu(a) => vs[*a].gelu(),
+        GeluTanh(a) => vs[*a].gelu_tanh(),
+        Silu(a) => vs[*a].silu(),
+        LogSigmoid(a) => vs[*a].log_sigmoid(),
+        Softmin(a, ax) => vs[*a].softmin(*ax),
         Relu(a) => vs[*a].relu(),
         LeakyRelu(a, s) => vs[*a].leaky_relu(*s),
         Softsign(a) => vs[*a].softsign(),
@@ -598,6 +668,7 @@ impl<'g> Resolver<'g> {
                 }
             }
             40..=47 => self.shape_op(st.op % N_OPS, a, b, k),
+            48..=59 => self.elementwise(st.op % N_OPS - 48, a, b, k),
             _ => match k % 3 {
                 0 => self.gather(a, k / 3),
                 1 => self.scatter(a, k / 3),
@@ -648,6 +719,197 @@ impl<'g> Resolver<'g> {
             .map(|r| (r * 5 + k as usize) % target[axis])
             .collect();
         self.emit(Instr::Scatter(x, axis, idx, target))
+    }
+}
+
+// Issue 18, elementwise and piecewise (helper "elem"): the generator's block for them.
+impl Resolver<'_> {
+    /// `i`, shifted so that every element is at least 0.05 away from every point of `jumps`
+    /// modulo 1 (0 for integers, 0.5 for halves): the jumps of floor, ceil and round.
+    fn off_jump(&mut self, i: usize, jump: f64) -> usize {
+        let far = |x: f64| {
+            let f = (x - jump).rem_euclid(1.0);
+            f.min(1.0 - f) >= 0.05
+        };
+        let d = self.data(i);
+        if d.iter().all(|&x| far(x)) {
+            return i;
+        }
+        let c = (1..40)
+            .map(|j| j as f64 * 0.0237)
+            .find(|c| d.iter().all(|&x| far(x + c)))
+            .expect("12 elements rule out at most 12 bands of width 0.1");
+        self.emit(Instr::Shift(i, c))
+    }
+
+    /// `b` (fitted to `a`), shifted when some pair of broadcast elements lies within 0.05:
+    /// the ties of maximum, minimum and the comparisons.
+    fn off_tie(&mut self, a: usize, b: usize) -> usize {
+        let b = self.fit(a, b);
+        let pairs = |r: &Self, b: usize| {
+            let (sa, sb) = (r.shape(a), r.shape(b));
+            let ga =
+                r.g.tensor(r.vars[a].value())
+                    .broadcast_to(&broadcast(&sa, &sb).unwrap());
+            let d = (ga - r.g.tensor(r.vars[b].value())).value().into_vec();
+            d.iter().all(|x| x.abs() >= 0.05)
+        };
+        if pairs(self, b) {
+            return b;
+        }
+        for c in [
+            0.11, 0.29, 0.53, 0.71, 0.97, 1.31, 1.73, 2.07, 2.39, 2.83, 3.17, 3.61,
+        ] {
+            let s = self.emit(Instr::Shift(b, c));
+            if pairs(self, s) {
+                return s;
+            }
+        }
+        // Still close somewhere (many elements): a constant far from every value of a.
+        let m = self.emit(Instr::Mean(b));
+        let far = self.max_abs(a) + 1.0;
+        let z = self.emit(Instr::Scale(m, 0.0));
+        self.emit(Instr::Shift(z, far))
+    }
+
+    /// `i`, squashed into [−0.9, 0.9] by 0.9·tanh when it leaves it (asin, acos).
+    fn inside_unit(&mut self, i: usize) -> usize {
+        if self.max_abs(i) <= 0.9 {
+            return i;
+        }
+        let t = self.emit(Instr::Tanh(i));
+        self.emit(Instr::Scale(t, 0.9))
+    }
+
+    /// The issue-18 ops; `which` is the op number less 40.
+    fn elementwise(&mut self, which: u8, a: usize, b: usize, k: u8) -> usize {
+        match which {
+            0 => match k % 5 {
+                0 => self.emit(Instr::Sin(a)),
+                1 => self.emit(Instr::Cos(a)),
+                2 => {
+                    let a = self.bounded(a, 1.2);
+                    self.emit(Instr::Tan(a))
+                }
+                3 => self.emit(Instr::Atan(a)),
+                _ => self.emit(Instr::Erf(a)),
+            },
+            1 => {
+                // Gradient 0: multiplied into another value so it is not dead.
+                let (op, jump) = match k % 3 {
+                    0 => (Instr::Floor as fn(usize) -> Instr, 0.0),
+                    1 => (Instr::Ceil as fn(usize) -> Instr, 0.0),
+                    _ => (Instr::Round as fn(usize) -> Instr, 0.5),
+                };
+                let a = self.off_jump(a, jump);
+                let r = self.emit(op(a));
+                let b = self.fit(r, b);
+                self.emit(Instr::Mul(r, b))
+            }
+            2 => {
+                let x = self.positive(a, 0.2, k);
+                let y = self.fit(x, b);
+                let y = self.bounded(y, 2.0);
+                self.emit(Instr::Pow(x, y))
+            }
+            3 => {
+                let b = self.off_tie(a, b);
+                if k % 2 == 0 {
+                    self.emit(Instr::Maximum(a, b))
+                } else {
+                    self.emit(Instr::Minimum(a, b))
+                }
+            }
+            4 => {
+                // A comparison (gradient 0) used as a mask: multiplied, or through masked.
+                let b = self.off_tie(a, b);
+                let c = self.emit(Instr::Compare(a, b, k % 5));
+                if k & 8 == 0 {
+                    self.emit(Instr::Mul(c, a))
+                } else {
+                    self.emit(Instr::Masked(a, c))
+                }
+            }
+            5 => {
+                let (lo, hi) = [(-0.5, 0.7), (0.0, 1.0), (-1.3, -0.2)][k as usize % 3];
+                let off = |d: &[f64], c: f64| {
+                    d.iter()
+                        .all(|x| (x + c - lo).abs() >= 0.05 && (x + c - hi).abs() >= 0.05)
+                };
+                let d = self.data(a);
+                let a = if off(&d, 0.0) {
+                    a
+                } else {
+                    let c = [0.13, 0.31, 0.57, 0.83, 1.19, 1.61, 2.03, 2.47, 2.91, 3.37]
+                        .into_iter()
+                        .find(|&c| off(&d, c))
+                        .expect("12 elements rule out at most 24 bands of width 0.1");
+                    self.emit(Instr::Shift(a, c))
+                };
+                match k % 3 {
+                    0 => self.emit(Instr::ClampMin(a, lo)),
+                    1 => self.emit(Instr::ClampMax(a, hi)),
+                    _ => self.emit(Instr::Clamp(a, lo, hi)),
+                }
+            }
+            6 => {
+                // where_cond(a > b, a², b·2 − 1) over a comparison off its ties.
+                let b = self.off_tie(a, b);
+                let c = self.emit(Instr::Compare(a, b, k % 4));
+                let t = self.emit(Instr::Powi(a, 2));
+                let f = self.emit(Instr::Scale(b, 2.0));
+                self.emit(Instr::WhereCond(c, t, f))
+            }
+            7 => {
+                let a = self.inside_unit(a);
+                if k % 2 == 0 {
+                    self.emit(Instr::Asin(a))
+                } else {
+                    self.emit(Instr::Acos(a))
+                }
+            }
+            8 => {
+                // y off 0 (so never on the branch cut of atan2, nor at the origin).
+                let y = self.off_kink(a);
+                let x = self.fit(y, b);
+                if k % 2 == 0 {
+                    self.emit(Instr::Atan2(y, x))
+                } else {
+                    self.emit(Instr::Hypot(y, x))
+                }
+            }
+            9 => {
+                let a = self.bounded(a, 4.0);
+                match k % 5 {
+                    0 => self.emit(Instr::Sinh(a)),
+                    1 => self.emit(Instr::Cosh(a)),
+                    2 => self.emit(Instr::Exp2(a)),
+                    3 => {
+                        let a = self.positive(a, 0.2, k / 8);
+                        self.emit(Instr::Log2(a))
+                    }
+                    _ => {
+                        let a = self.positive(a, 0.2, k / 8);
+                        self.emit(Instr::Log10(a))
+                    }
+                }
+            }
+            10 => match k % 4 {
+                0 => self.emit(Instr::Gelu(a)),
+                1 => self.emit(Instr::GeluTanh(a)),
+                2 => self.emit(Instr::Silu(a)),
+                _ => self.emit(Instr::LogSigmoid(a)),
+            },
+            _ => {
+                let a = if self.shape(a).is_empty() {
+                    self.emit(Instr::Reshape(a, vec![1]))
+                } else {
+                    a
+                };
+                let axis = k as usize % self.shape(a).len();
+                self.emit(Instr::Softmin(a, axis))
+            }
+        }
     }
 }
 
@@ -743,5 +1005,14 @@ pub fn operands(ins: &Instr) -> Vec<usize> {
         Relu(a) | LeakyRelu(a, _) | Softsign(a) | Softplus(a) | Elu(a, _) | Step(a) => vec![*a],
         Softmax(a, _) | LogSoftmax(a, _) | CrossEntropy(a, _) => vec![*a],
         HalfSse(a, b) | Mse(a, b) | BceWithLogits(a, b) | Hinge(a, b) => vec![*a, *b],
+        Sin(a) | Cos(a) | Tan(a) | Atan(a) | Erf(a) | Floor(a) | Ceil(a) | Round(a) => vec![*a],
+        Asin(a) | Acos(a) | Sinh(a) | Cosh(a) | Log2(a) | Log10(a) | Exp2(a) => vec![*a],
+        Gelu(a) | GeluTanh(a) | Silu(a) | LogSigmoid(a) | Softmin(a, _) => vec![*a],
+        ClampMin(a, _) | ClampMax(a, _) | Clamp(a, _, _) => vec![*a],
+        Pow(a, b) | Masked(a, b) | Compare(a, b, _) | Maximum(a, b) | Minimum(a, b) => {
+            vec![*a, *b]
+        }
+        Atan2(a, b) | Hypot(a, b) => vec![*a, *b],
+        WhereCond(c, a, b) => vec![*c, *a, *b],
     }
 }
