@@ -45,8 +45,10 @@
 //! [`fit`] runs this loop over shuffled minibatches until a target loss or an epoch limit.
 
 mod activation;
+mod conv;
 mod layers;
 mod loss;
+mod norm;
 mod params;
 mod perceptron;
 mod save;
@@ -54,8 +56,10 @@ mod scalar;
 mod softmax;
 mod train;
 
+pub use conv::{Conv1d, Conv2d, ConvConfig};
 pub use layers::{Activation, Init, Linear, Mlp, Model};
 pub use loss::{binary_cross_entropy_with_logits, cross_entropy, half_sse, hinge, mse};
+pub use norm::{Dropout, LayerNorm};
 pub use params::{Bound, Param, Params};
 pub use perceptron::{Perceptron, PerceptronReport};
 pub use scalar::ScalarBound;

@@ -34,6 +34,14 @@ pub const MISUSE: &[&str] = &[
     "come from different graphs",
     "belongs to a different graph",
     "has length 0, and the maximum of no elements is undefined",
+    // Convolution and pooling (helper "conv").
+    "axes [batch, channels",
+    "must be at least 1 (got 0)",
+    "channels but weight",
+    "which groups = ",
+    "is longer than axis",
+    "has an empty kernel",
+    "too long to index",
 ];
 
 /// Whether a panic message is one of the documented misuse panics.
@@ -168,7 +176,7 @@ pub fn run(data: &[u8]) -> Summary {
         let axis = (k % 3) as usize;
         // Parameters that come from further bytes are read before the op runs.
         let (s1, i1, i2) = (b.shape(), b.indices(2), b.indices(3));
-        let out = attempt(&mut sum, || match op % 44 {
+        let out = attempt(&mut sum, || match op % 50 {
             0 => x + y,
             1 => x - y,
             2 => x * y,
@@ -212,6 +220,25 @@ pub fn run(data: &[u8]) -> Summary {
             40 => hinge(x, y),
             41 => binary_cross_entropy_with_logits(x, y),
             42 => cross_entropy(x, &i1),
+            // Convolution and pooling (helper "conv"): parameters from k, shapes as they come.
+            44 => x.conv2d(
+                y,
+                k as usize % 3,
+                1 + (k as usize >> 2) % 2,
+                1 + (k as usize >> 3) % 2,
+                1 + (k as usize >> 4) % 2,
+            ),
+            45 => x.conv1d(
+                y,
+                k as usize % 3,
+                1 + (k as usize >> 2) % 2,
+                1 + (k as usize >> 3) % 2,
+                1 + (k as usize >> 4) % 2,
+            ),
+            46 => x.max_pool2d(k as usize % 3, 1 + (k as usize >> 2) % 2),
+            47 => x.max_pool1d(1 + k as usize % 3, k as usize >> 2 & 1),
+            48 => x.avg_pool2d(1 + k as usize % 3, 1 + (k as usize >> 2) % 2),
+            49 => x.avg_pool1d(1 + k as usize % 3, 1 + (k as usize >> 2) % 2),
             _ => x.step(),
         });
         if let Some(out) = out {
