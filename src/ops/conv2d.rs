@@ -321,6 +321,9 @@ pub(crate) fn im2col<T: Float>(d: &Dims, x: &[T], cols: &mut [T]) {
             let dst = &mut row[a * d.ow..][..d.ow];
             dst[..xlo].fill(T::ZERO);
             dst[xhi..].fill(T::ZERO);
+            if xlo == xhi {
+                continue; // no tap inside the input (and `start` below would underflow)
+            }
             let start = xlo * sw + dj - pw;
             if sw == 1 {
                 dst[xlo..xhi].copy_from_slice(&src[start..start + (xhi - xlo)]);
@@ -349,6 +352,9 @@ pub(crate) fn col2im<T: Float>(d: &Dims, cols: &[T], x: &mut [T]) {
         for a in ylo..yhi {
             let dst = &mut plane[(a * sh + di - ph) * d.w..][..d.w];
             let src = &row[a * d.ow..][..d.ow];
+            if xlo == xhi {
+                continue; // no tap inside the input (and `start` below would underflow)
+            }
             let start = xlo * sw + dj - pw;
             for (o, &v) in dst[start..].iter_mut().step_by(sw).zip(&src[xlo..xhi]) {
                 *o += v;
