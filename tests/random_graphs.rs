@@ -137,7 +137,7 @@ fn op_index(p: &Program) -> impl Iterator<Item = usize> + '_ {
     })
 }
 
-const OP_NAMES: [&str; 44] = [
+const OP_NAMES: [&str; 47] = [
     "Add",
     "Sub",
     "Mul",
@@ -182,6 +182,10 @@ const OP_NAMES: [&str; 44] = [
     "CrossEntropy",
     "BceWithLogits",
     "Hinge",
+    // Convolution and pooling (helper "conv").
+    "Conv2d",
+    "MaxPool",
+    "AvgPool",
 ];
 
 /// Runs checks 1, 2 and 3 on one recipe.
