@@ -73,6 +73,7 @@ mod shape;
 mod tape;
 mod tape_cache;
 mod tensor;
+mod transforms;
 
 pub mod data;
 pub mod demo;
@@ -89,3 +90,4 @@ pub use error::Error;
 pub use float::Float;
 pub use graph::{Graph, Var};
 pub use tensor::Tensor;
+pub use transforms::{hessian, hvp, jacobian, jvp, value_and_grad};

@@ -3,7 +3,7 @@
 //! and serves [`trace`](crate::trace) for local derivatives.
 
 use super::scalar::ScalarInterpreter;
-use super::{Chain, H};
+use super::{Chain, H, Rules};
 use crate::float::Float;
 use crate::ops::{self, Op};
 use crate::shape::Shape;
@@ -45,7 +45,7 @@ impl<T: Float> EagerInterpreter<'_, T> {
     }
 }
 
-impl<T: Float> Chain<T> for EagerInterpreter<'_, T> {
+impl<T: Float> Rules<T> for EagerInterpreter<'_, T> {
     type H = H;
     fn input(&self, k: usize) -> H {
         H(self.nodes[self.id].input(k))
@@ -53,14 +53,8 @@ impl<T: Float> Chain<T> for EagerInterpreter<'_, T> {
     fn output(&self) -> H {
         H(self.id as u32)
     }
-    fn upstream(&self) -> H {
-        H(UPSTREAM)
-    }
     fn shape(&self, h: H) -> Shape {
         Shape::from_slice(self.get(h).shape())
-    }
-    fn needs(&self, k: usize) -> bool {
-        self.everything || self.nodes[self.target(k)].requires()
     }
     fn apply(&mut self, op: Op<T>, args: &[H], target: &[usize]) -> H {
         let value = match *args {
@@ -70,6 +64,15 @@ impl<T: Float> Chain<T> for EagerInterpreter<'_, T> {
         };
         self.scratch.push(Some(value));
         H((self.scratch.len() - 1) as u32 | SCRATCH)
+    }
+}
+
+impl<T: Float> Chain<T> for EagerInterpreter<'_, T> {
+    fn upstream(&self) -> H {
+        H(UPSTREAM)
+    }
+    fn needs(&self, k: usize) -> bool {
+        self.everything || self.nodes[self.target(k)].requires()
     }
     fn send(&mut self, k: usize, g: H) {
         let t = self.target(k);

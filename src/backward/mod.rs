@@ -30,13 +30,15 @@ use crate::tape::NodeId;
 pub(crate) mod eager;
 pub(crate) mod recording;
 pub(crate) mod scalar;
+pub(crate) mod tangent;
 
 /// An opaque handle to a value inside a backward rule.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 pub(crate) struct H(pub(crate) u32);
 
-/// What a backward rule may do.
-pub(crate) trait Chain<T: Float> {
+/// What a rule may do, backward or forward: name values by handle and apply primitive ops to
+/// them. [`Chain`] adds what a backward rule needs, [`Tangent`] what a tangent rule needs.
+pub(crate) trait Rules<T: Float> {
     /// A handle to a value: an index for the tensor interpreters, the number itself for the
     /// scalar one.
     type H: Copy;
@@ -44,17 +46,11 @@ pub(crate) trait Chain<T: Float> {
     fn input(&self, k: usize) -> Self::H;
     /// The node's own value (tanh and exp reuse it).
     fn output(&self) -> Self::H;
-    /// ∂loss/∂output, the gradient arriving at this node.
-    fn upstream(&self) -> Self::H;
     /// The shape of a handle's value.
     fn shape(&self, h: Self::H) -> Shape;
-    /// Whether input `k` needs a gradient at all; a rule may skip the work when it does not.
-    fn needs(&self, k: usize) -> bool;
     /// Applies a primitive op to handles. `target` is the output shape for `Reshape`,
     /// `SumTo`, `BroadcastTo` and `Scatter`, and empty otherwise.
     fn apply(&mut self, op: Op<T>, args: &[Self::H], target: &[usize]) -> Self::H;
-    /// Adds `g` into the gradient of input `k`.
-    fn send(&mut self, k: usize, g: Self::H);
 
     // The primitive ops, for rules that read as math.
     fn mul(&mut self, a: Self::H, b: Self::H) -> Self::H {
@@ -143,6 +139,40 @@ pub(crate) trait Chain<T: Float> {
     }
 }
 
+/// What a backward rule may do beyond [`Rules`]: read the gradient arriving at the node and
+/// send one to each input.
+pub(crate) trait Chain<T: Float>: Rules<T> {
+    /// ∂loss/∂output, the gradient arriving at this node.
+    fn upstream(&self) -> Self::H;
+    /// Whether input `k` needs a gradient at all; a rule may skip the work when it does not.
+    fn needs(&self, k: usize) -> bool;
+    /// Adds `g` into the gradient of input `k`.
+    fn send(&mut self, k: usize, g: Self::H);
+}
+
+/// What a tangent rule (forward mode) may do beyond [`Rules`]: read the tangents of the
+/// inputs and set the node's own, ṫ = Σₖ ∂out/∂xₖ · ẋₖ.
+pub(crate) trait Tangent<T: Float>: Rules<T> {
+    /// The tangent of input `k`, or `None` when it is zero (the input does not depend on
+    /// the seeded variables): a rule skips the terms of such inputs.
+    fn tangent(&self, k: usize) -> Option<Self::H>;
+    /// Sets the node's tangent to `t`, broadcast to the output's shape if it has fewer
+    /// elements. A rule that emits nothing leaves the tangent zero.
+    fn emit(&mut self, t: Self::H);
+
+    /// Emits the sum of the terms present (nothing when none is).
+    fn emit_sum(&mut self, a: Option<Self::H>, b: Option<Self::H>) {
+        match (a, b) {
+            (Some(a), Some(b)) => {
+                let t = self.apply(ops::Add.into(), &[a, b], &[]);
+                self.emit(t)
+            }
+            (Some(t), None) | (None, Some(t)) => self.emit(t),
+            (None, None) => {}
+        }
+    }
+}
+
 impl<'g, T: Float> Var<'g, T> {
     /// Fills in the gradient of this one-element output with respect to every node before it.
     ///
@@ -224,4 +254,57 @@ impl<T: Float> Graph<T> {
             .map(|id| Var { graph: self, id })
             .collect()
     }
+
+    /// The tangent of `y` (forward mode) when each `(x, t)` in `seeds` moves the node `x`
+    /// along the tangent `t` (a node of `x`'s shape): J·t, the directional derivative
+    /// ∂y/∂x · t summed over the seeds, as a new node of `y`'s shape.
+    ///
+    /// One pass in push order runs each primitive's tangent rule, recorded as nodes, so the
+    /// result can be differentiated again: the tangent of a gradient from
+    /// [`grad`](Graph::grad) is a Hessian-vector product. `y` need not be one element.
+    ///
+    /// ```
+    /// use tapegrad::{Graph, Tensor};
+    /// let g = Graph::new();
+    /// let x = g.tensor(Tensor::from_vec(vec![1.0, 2.0], &[2]).unwrap());
+    /// let y = x * x; // y = (x₀², x₁²), J = diag(2x)
+    /// let v = g.constant(Tensor::from_vec(vec![1.0, -1.0], &[2]).unwrap());
+    /// let jv = g.tangent(y, &[(x, v)]);
+    /// assert_eq!(jv.value().data(), &[2.0, -4.0]);
+    /// ```
+    ///
+    /// # Panics
+    /// When a tangent's shape differs from its node's, or a `Var` comes from another graph.
+    #[track_caller]
+    pub fn tangent<'g>(&'g self, y: Var<'g, T>, seeds: &[(Var<'g, T>, Var<'g, T>)]) -> Var<'g, T> {
+        self.check_own("tangent", y);
+        let mut ids = Vec::with_capacity(seeds.len());
+        for &(x, t) in seeds {
+            self.check_own("tangent", x);
+            self.check_own("tangent", t);
+            let (xs, ts) = (x.shape(), t.shape());
+            if xs != ts {
+                tangent_shape(x.id, &xs, &ts);
+            }
+            ids.push((x.id, t.id));
+        }
+        let mut tape = self.tape.borrow_mut();
+        if !tape.records {
+            inference_panic("tangent");
+        }
+        let id = match tangent::tangent_pass(&mut tape, y.id, &ids) {
+            Some(id) => id,
+            None => {
+                let zeros = crate::tensor::Tensor::zeros(tape.value(y.id as usize).shape());
+                tape.push_node(Op::Leaf, [crate::tape::NONE; 2], zeros, false)
+            }
+        };
+        Var { graph: self, id }
+    }
+}
+
+#[cold]
+#[track_caller]
+fn tangent_shape(id: NodeId, x: &[usize], t: &[usize]) -> ! {
+    panic!("tangent: node {id} has shape {x:?} but its tangent has shape {t:?}")
 }

@@ -1,7 +1,7 @@
 //! The recording interpreter: every op of a backward rule is pushed onto the tape, so the
 //! gradients come out as nodes. It drives [`Graph::grad`](crate::Graph::grad).
 
-use super::{Chain, H};
+use super::{Chain, H, Rules};
 use crate::float::Float;
 use crate::ops::{self, Op};
 use crate::shape::Shape;
@@ -25,7 +25,7 @@ impl<T: Float> RecordingInterpreter<'_, T> {
     }
 }
 
-impl<T: Float> Chain<T> for RecordingInterpreter<'_, T> {
+impl<T: Float> Rules<T> for RecordingInterpreter<'_, T> {
     type H = H;
     fn input(&self, k: usize) -> H {
         H(self.tape.slots[self.id].input(k))
@@ -33,14 +33,8 @@ impl<T: Float> Chain<T> for RecordingInterpreter<'_, T> {
     fn output(&self) -> H {
         H(self.id as u32)
     }
-    fn upstream(&self) -> H {
-        H(self.up)
-    }
     fn shape(&self, h: H) -> Shape {
         Shape::from_slice(self.tape.value(h.0 as usize).shape())
-    }
-    fn needs(&self, k: usize) -> bool {
-        self.wants[self.target(k)]
     }
     fn apply(&mut self, op: Op<T>, args: &[H], target: &[usize]) -> H {
         let mut ids = [NONE; 2];
@@ -48,6 +42,15 @@ impl<T: Float> Chain<T> for RecordingInterpreter<'_, T> {
             *slot = h.0;
         }
         H(self.tape.record(op, ids, target))
+    }
+}
+
+impl<T: Float> Chain<T> for RecordingInterpreter<'_, T> {
+    fn upstream(&self) -> H {
+        H(self.up)
+    }
+    fn needs(&self, k: usize) -> bool {
+        self.wants[self.target(k)]
     }
     fn send(&mut self, k: usize, g: H) {
         let t = self.target(k);

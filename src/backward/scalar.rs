@@ -2,7 +2,7 @@
 //! inputs are rank 0. It drives the scalar pass of [`Var::backward`](crate::Var::backward) on
 //! a tape holding no arrays, and the general pass's scalar nodes.
 
-use super::Chain;
+use super::{Chain, Rules};
 use crate::float::Float;
 use crate::ops::{self, Op};
 use crate::shape::Shape;
@@ -112,7 +112,7 @@ impl<'t, T: Float> ScalarInterpreter<'t, T, T> {
     }
 }
 
-impl<T: Float, S: Slot<T>> Chain<T> for ScalarInterpreter<'_, T, S> {
+impl<T: Float, S: Slot<T>> Rules<T> for ScalarInterpreter<'_, T, S> {
     type H = T;
     #[inline(always)]
     fn input(&self, k: usize) -> T {
@@ -129,18 +129,8 @@ impl<T: Float, S: Slot<T>> Chain<T> for ScalarInterpreter<'_, T, S> {
         self.out
     }
     #[inline(always)]
-    fn upstream(&self) -> T {
-        self.up
-    }
-    #[inline(always)]
     fn shape(&self, _: T) -> Shape {
         Shape::new()
-    }
-    /// Always true: on plain numbers, computing a partial derivative that nobody needs costs
-    /// less than looking the flag up twice; `send` drops it.
-    #[inline(always)]
-    fn needs(&self, _: usize) -> bool {
-        true
     }
     // The common ops straight on the numbers, through the same per-element kernels.
     #[inline(always)]
@@ -167,6 +157,19 @@ impl<T: Float, S: Slot<T>> Chain<T> for ScalarInterpreter<'_, T, S> {
             Some(v) => v,
             None => scalar_kernel(&op, x, y, args.len(), target),
         }
+    }
+}
+
+impl<T: Float, S: Slot<T>> Chain<T> for ScalarInterpreter<'_, T, S> {
+    #[inline(always)]
+    fn upstream(&self) -> T {
+        self.up
+    }
+    /// Always true: on plain numbers, computing a partial derivative that nobody needs costs
+    /// less than looking the flag up twice; `send` drops it.
+    #[inline(always)]
+    fn needs(&self, _: usize) -> bool {
+        true
     }
     #[inline(always)]
     fn send(&mut self, k: usize, g: T) {

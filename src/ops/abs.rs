@@ -1,6 +1,6 @@
 //! |x|. d/dx |x| = sign x, with abs'(0) = 0 (the PyTorch and JAX convention).
 
-use crate::backward::Chain;
+use crate::backward::{Chain, Tangent};
 use crate::float::Float;
 use crate::graph::Var;
 use crate::ops::Primitive;
@@ -52,6 +52,16 @@ impl<T: Float> Primitive<T> for Abs {
         let s = c.sign(x);
         let gx = c.mul(g, s);
         c.send(0, gx);
+    }
+
+    #[inline(always)]
+    fn tangent(self, c: &mut impl Tangent<T>) {
+        // ṫ = sign(x)·ẋ
+        let Some(t) = c.tangent(0) else { return };
+        let x = c.input(0);
+        let s = c.sign(x);
+        let t = c.mul(t, s);
+        c.emit(t);
     }
 }
 

@@ -1,7 +1,7 @@
 //! a + b, broadcasting. ∂/∂a = 1, ∂/∂b = 1, each summed back to its input's shape.
 
 use super::binary;
-use crate::backward::Chain;
+use crate::backward::{Chain, Tangent};
 use crate::float::Float;
 use crate::ops::Primitive;
 use crate::tensor::Tensor;
@@ -40,6 +40,13 @@ impl<T: Float> Primitive<T> for Add {
                 c.send(k, gk);
             }
         }
+    }
+
+    #[inline(always)]
+    fn tangent(self, c: &mut impl Tangent<T>) {
+        // ṫ = ȧ + ḃ
+        let (a, b) = (c.tangent(0), c.tangent(1));
+        c.emit_sum(a, b);
     }
 }
 

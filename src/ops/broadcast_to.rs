@@ -1,7 +1,7 @@
 //! Repeats a value along its length-1 and missing axes (NumPy rules). Its adjoint is
 //! `sum_to`: each input element collects the gradients of all its copies.
 
-use crate::backward::Chain;
+use crate::backward::{Chain, Tangent};
 use crate::float::Float;
 use crate::graph::Var;
 use crate::ops::Primitive;
@@ -52,6 +52,13 @@ impl<T: Float> Primitive<T> for BroadcastTo {
         let shape = c.shape(c.input(0));
         let gx = c.sum_to(g, &shape);
         c.send(0, gx);
+    }
+
+    #[inline(always)]
+    fn tangent(self, c: &mut impl Tangent<T>) {
+        // ṫ = ẋ broadcast to the output's shape (emit broadcasts)
+        let Some(t) = c.tangent(0) else { return };
+        c.emit(t);
     }
 }
 

@@ -1,6 +1,6 @@
 //! A stop-gradient: the value passes through, and no gradient flows back.
 
-use crate::backward::Chain;
+use crate::backward::{Chain, Tangent};
 use crate::float::Float;
 use crate::graph::Var;
 use crate::ops::Primitive;
@@ -44,6 +44,10 @@ impl<T: Float> Primitive<T> for Detach {
     /// Piecewise constant or a stop-gradient: nothing flows back.
     #[inline(always)]
     fn backward(self, _: &mut impl Chain<T>) {}
+
+    /// Piecewise constant or a stop-gradient: the tangent is zero.
+    #[inline(always)]
+    fn tangent(self, _: &mut impl Tangent<T>) {}
 }
 
 #[cfg(test)]

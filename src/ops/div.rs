@@ -2,7 +2,7 @@
 //! output. Division by zero follows IEEE: 1/0 = ∞, 0/0 = NaN.
 
 use super::binary;
-use crate::backward::Chain;
+use crate::backward::{Chain, Tangent};
 use crate::float::Float;
 use crate::ops::Primitive;
 use crate::tensor::Tensor;
@@ -49,6 +49,19 @@ impl<T: Float> Primitive<T> for Div {
             let gb = c.sum_to(gb, &shape);
             c.send(1, gb);
         }
+    }
+
+    #[inline(always)]
+    fn tangent(self, c: &mut impl Tangent<T>) {
+        // ṫ = ȧ/b − (a/b)·ḃ/b
+        let (b, y) = (c.input(1), c.output());
+        let ta = c.tangent(0).map(|t| c.div(t, b));
+        let tb = c.tangent(1).map(|t| {
+            let yt = c.mul(y, t);
+            let q = c.div(yt, b);
+            c.neg(q)
+        });
+        c.emit_sum(ta, tb);
     }
 }
 

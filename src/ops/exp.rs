@@ -1,6 +1,6 @@
 //! eˣ. d/dx eˣ = eˣ: the rule reuses the output.
 
-use crate::backward::Chain;
+use crate::backward::{Chain, Tangent};
 use crate::float::Float;
 use crate::graph::Var;
 use crate::ops::Primitive;
@@ -52,6 +52,15 @@ impl<T: Float> Primitive<T> for Exp {
         let (g, y) = (c.upstream(), c.output());
         let gx = c.mul(g, y);
         c.send(0, gx);
+    }
+
+    #[inline(always)]
+    fn tangent(self, c: &mut impl Tangent<T>) {
+        // ṫ = eˣ·ẋ: reuse the output
+        let Some(t) = c.tangent(0) else { return };
+        let y = c.output();
+        let t = c.mul(t, y);
+        c.emit(t);
     }
 }
 

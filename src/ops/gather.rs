@@ -3,7 +3,7 @@
 //! Its adjoint is `scatter`: each picked entry receives its row's gradient, the rest 0.
 
 use super::{check_axis, keepdim, split_at_axis};
-use crate::backward::Chain;
+use crate::backward::{Chain, Tangent};
 use crate::float::Float;
 use crate::graph::Var;
 use crate::ops::Primitive;
@@ -101,6 +101,14 @@ impl<T: Float> Primitive<T> for Gather {
         let shape = c.shape(c.input(0));
         let gx = c.scatter(g, axis, index, &shape);
         c.send(0, gx);
+    }
+
+    #[inline(always)]
+    fn tangent(self, c: &mut impl Tangent<T>) {
+        // ṫ = ẋ picked at the same entries
+        let Some(t) = c.tangent(0) else { return };
+        let t = c.gather(t, self.axis, self.index);
+        c.emit(t);
     }
 
     fn label(self) -> String {

@@ -3,7 +3,7 @@
 //! the mask through which `max` routes its gradient.
 
 use super::{check_axis, split_at_axis};
-use crate::backward::Chain;
+use crate::backward::{Chain, Tangent};
 use crate::float::Float;
 use crate::graph::Var;
 use crate::ops::Primitive;
@@ -78,6 +78,10 @@ impl<T: Float> Primitive<T> for Hardmax {
     /// Piecewise constant or a stop-gradient: nothing flows back.
     #[inline(always)]
     fn backward(self, _: &mut impl Chain<T>) {}
+
+    /// Piecewise constant or a stop-gradient: the tangent is zero.
+    #[inline(always)]
+    fn tangent(self, _: &mut impl Tangent<T>) {}
 
     fn label(self) -> String {
         format!("hardmax axis {}", self.0)

@@ -1,6 +1,6 @@
 //! ln x. d/dx ln x = 1/x. ln 0 = −∞ and ln of a negative number is NaN, as IEEE says.
 
-use crate::backward::Chain;
+use crate::backward::{Chain, Tangent};
 use crate::float::Float;
 use crate::graph::Var;
 use crate::ops::Primitive;
@@ -51,6 +51,15 @@ impl<T: Float> Primitive<T> for Ln {
         let (g, x) = (c.upstream(), c.input(0));
         let gx = c.div(g, x);
         c.send(0, gx);
+    }
+
+    #[inline(always)]
+    fn tangent(self, c: &mut impl Tangent<T>) {
+        // ṫ = ẋ/x
+        let Some(t) = c.tangent(0) else { return };
+        let x = c.input(0);
+        let t = c.div(t, x);
+        c.emit(t);
     }
 }
 

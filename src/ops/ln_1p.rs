@@ -1,6 +1,6 @@
 //! ln(1 + x), accurate when x is tiny. d/dx ln(1 + x) = 1/(1 + x).
 
-use crate::backward::Chain;
+use crate::backward::{Chain, Tangent};
 use crate::float::Float;
 use crate::graph::Var;
 use crate::ops::Primitive;
@@ -52,6 +52,16 @@ impl<T: Float> Primitive<T> for Ln1p {
         let one_plus_x = c.shift(x, T::ONE);
         let gx = c.div(g, one_plus_x);
         c.send(0, gx);
+    }
+
+    #[inline(always)]
+    fn tangent(self, c: &mut impl Tangent<T>) {
+        // ṫ = ẋ/(1 + x)
+        let Some(t) = c.tangent(0) else { return };
+        let x = c.input(0);
+        let one_plus_x = c.shift(x, T::ONE);
+        let t = c.div(t, one_plus_x);
+        c.emit(t);
     }
 }
 

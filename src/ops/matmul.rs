@@ -8,7 +8,7 @@
 //! Every case is again a matmul with transpose flags, so the rule is closed under itself and
 //! the recorded path needs nothing else.
 
-use crate::backward::Chain;
+use crate::backward::{Chain, Tangent};
 use crate::float::Float;
 use crate::graph::Var;
 use crate::ops::Primitive;
@@ -211,6 +211,16 @@ impl<T: Float> Primitive<T> for MatMul {
             };
             c.send(1, db);
         }
+    }
+
+    #[inline(always)]
+    fn tangent(self, c: &mut impl Tangent<T>) {
+        // ṫ = op(Ȧ)·op(B) + op(A)·op(Ḃ)
+        let MatMul { ta, tb } = self;
+        let (a, b) = (c.input(0), c.input(1));
+        let da = c.tangent(0).map(|t| c.matmul(t, ta, b, tb));
+        let db = c.tangent(1).map(|t| c.matmul(a, ta, t, tb));
+        c.emit_sum(da, db);
     }
 
     fn label(self) -> String {

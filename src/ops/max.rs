@@ -3,7 +3,7 @@
 //! `amax` and JAX split it evenly among ties): ∂/∂x = hardmax(x) · broadcast(G).
 
 use super::{check_axis, keepdim};
-use crate::backward::Chain;
+use crate::backward::{Chain, Tangent};
 use crate::float::Float;
 use crate::graph::Var;
 use crate::ops::Primitive;
@@ -76,6 +76,18 @@ impl<T: Float> Primitive<T> for Max {
         let gb = c.broadcast_to(g, &shape);
         let gx = c.mul(gb, mask);
         c.send(0, gx);
+    }
+
+    #[inline(always)]
+    fn tangent(self, c: &mut impl Tangent<T>) {
+        // ṫ = ẋ at the first arg-max of each row: Σ_axis hardmax(x)·ẋ
+        let Some(t) = c.tangent(0) else { return };
+        let x = c.input(0);
+        let shape = c.shape(c.output());
+        let mask = c.hardmax(x, self.0 as usize);
+        let picked = c.mul(mask, t);
+        let t = c.sum_to(picked, &shape);
+        c.emit(t);
     }
 
     fn label(self) -> String {

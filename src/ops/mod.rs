@@ -11,7 +11,7 @@
 //! records it, then add one line to the `primitives!` list. The macro declares the module, so
 //! `cargo fmt` does not see these files: `.ci/run` checks them with `rustfmt` directly.
 
-use crate::backward::Chain;
+use crate::backward::{Chain, Tangent};
 use crate::float::Float;
 use crate::shape::{broadcast_shape, zip};
 use crate::tensor::Tensor;
@@ -33,6 +33,10 @@ pub(crate) trait Primitive<T: Float>: Copy + Into<Op<T>> {
     /// The backward rule, written once against [`Chain`]: it serves `backward`'s
     /// interpreters and the recording one behind `Graph::grad`.
     fn backward(self, c: &mut impl Chain<T>);
+    /// The tangent rule (forward mode), written once against [`Tangent`]: the node's tangent
+    /// from its inputs' tangents, ṫ = Σₖ ∂out/∂xₖ · ẋₖ. It serves `jvp` and the recorded
+    /// tangents behind `Graph::tangent`.
+    fn tangent(self, c: &mut impl Tangent<T>);
     /// The label in exports (`dot`): the name, with the parameters where there are any.
     fn label(self) -> String {
         Self::NAME.to_string()
@@ -111,6 +115,15 @@ macro_rules! primitives {
             match *op {
                 Op::Leaf => unreachable!("leaves are pushed with their value"),
                 $(Op::$name(op) => op.forward(x, target, indices),)*
+            }
+        }
+
+        /// Runs `op`'s tangent rule in the forward interpreter `c`.
+        #[inline(always)]
+        pub(crate) fn tangent_rule<T: Float, C: Tangent<T>>(op: &Op<T>, c: &mut C) {
+            match *op {
+                Op::Leaf => {}
+                $(Op::$name(op) => op.tangent(c),)*
             }
         }
 

@@ -1,7 +1,7 @@
 //! a · b elementwise, broadcasting. ∂/∂a = b, ∂/∂b = a, each summed back to its input's shape.
 
 use super::binary;
-use crate::backward::Chain;
+use crate::backward::{Chain, Tangent};
 use crate::float::Float;
 use crate::ops::Primitive;
 use crate::tensor::Tensor;
@@ -45,6 +45,15 @@ impl<T: Float> Primitive<T> for Mul {
             let gb = c.sum_to(gb, &shape);
             c.send(1, gb);
         }
+    }
+
+    #[inline(always)]
+    fn tangent(self, c: &mut impl Tangent<T>) {
+        // ṫ = ȧ·b + a·ḃ
+        let (a, b) = (c.input(0), c.input(1));
+        let ta = c.tangent(0).map(|t| c.mul(t, b));
+        let tb = c.tangent(1).map(|t| c.mul(a, t));
+        c.emit_sum(ta, tb);
     }
 }
 

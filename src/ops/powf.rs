@@ -1,6 +1,6 @@
 //! xᵖ for a real constant p. d/dx xᵖ = p·xᵖ⁻¹, and exactly 0 for p = 0.
 
-use crate::backward::Chain;
+use crate::backward::{Chain, Tangent};
 use crate::dot::num;
 use crate::float::Float;
 use crate::graph::Var;
@@ -59,6 +59,21 @@ impl<T: Float> Primitive<T> for PowF<T> {
         let pq = c.scale(q, p);
         let gx = c.mul(g, pq);
         c.send(0, gx);
+    }
+
+    #[inline(always)]
+    fn tangent(self, c: &mut impl Tangent<T>) {
+        // ṫ = p·xᵖ⁻¹·ẋ, and zero for p = 0
+        let p = self.0;
+        let Some(t) = c.tangent(0) else { return };
+        if p == T::ZERO {
+            return;
+        }
+        let x = c.input(0);
+        let q = c.powf(x, p - T::ONE);
+        let pq = c.scale(q, p);
+        let t = c.mul(t, pq);
+        c.emit(t);
     }
 
     fn label(self) -> String {

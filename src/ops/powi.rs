@@ -1,7 +1,7 @@
 //! xⁿ for an integer n. d/dx xⁿ = n·xⁿ⁻¹, and exactly 0 for n = 0 (so d(x⁰)/dx = 0 even at
 //! x = 0, where n·xⁿ⁻¹ would be 0·∞).
 
-use crate::backward::Chain;
+use crate::backward::{Chain, Tangent};
 use crate::float::Float;
 use crate::graph::Var;
 use crate::ops::Primitive;
@@ -65,6 +65,25 @@ impl<T: Float> Primitive<T> for PowI {
             c.mul(g, np)
         };
         c.send(0, d);
+    }
+
+    #[inline(always)]
+    fn tangent(self, c: &mut impl Tangent<T>) {
+        // ṫ = n·xⁿ⁻¹·ẋ, and zero for n = 0
+        let n = self.0;
+        let Some(t) = c.tangent(0) else { return };
+        if n == 0 {
+            return;
+        }
+        let t = if n == 1 {
+            t
+        } else {
+            let x = c.input(0);
+            let p = c.powi(x, n - 1);
+            let np = c.scale(p, T::from_f64(n as f64));
+            c.mul(t, np)
+        };
+        c.emit(t);
     }
 
     fn label(self) -> String {

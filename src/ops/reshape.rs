@@ -1,6 +1,6 @@
 //! The same elements under another shape. The gradient is reshaped back.
 
-use crate::backward::Chain;
+use crate::backward::{Chain, Tangent};
 use crate::float::Float;
 use crate::graph::Var;
 use crate::ops::Primitive;
@@ -51,6 +51,15 @@ impl<T: Float> Primitive<T> for Reshape {
         let shape = c.shape(c.input(0));
         let gx = c.reshape(g, &shape);
         c.send(0, gx);
+    }
+
+    #[inline(always)]
+    fn tangent(self, c: &mut impl Tangent<T>) {
+        // ṫ = ẋ under the output's shape
+        let Some(t) = c.tangent(0) else { return };
+        let shape = c.shape(c.output());
+        let t = c.reshape(t, &shape);
+        c.emit(t);
     }
 }
 

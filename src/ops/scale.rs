@@ -1,6 +1,6 @@
 //! c · x for a constant c. d/dx = c. Records `2.0 * x`, `x * 2.0` and `-x`.
 
-use crate::backward::Chain;
+use crate::backward::{Chain, Tangent};
 use crate::dot::num;
 use crate::float::Float;
 use crate::graph::Var;
@@ -47,6 +47,14 @@ impl<T: Float> Primitive<T> for Scale<T> {
         let g = c.upstream();
         let gx = c.scale(g, self.0);
         c.send(0, gx);
+    }
+
+    #[inline(always)]
+    fn tangent(self, c: &mut impl Tangent<T>) {
+        // ṫ = k·ẋ
+        let Some(t) = c.tangent(0) else { return };
+        let t = c.scale(t, self.0);
+        c.emit(t);
     }
 
     fn label(self) -> String {

@@ -3,7 +3,7 @@
 
 use super::gather::check_index;
 use super::{check_axis, keepdim, split_at_axis};
-use crate::backward::Chain;
+use crate::backward::{Chain, Tangent};
 use crate::float::Float;
 use crate::graph::Var;
 use crate::ops::Primitive;
@@ -67,6 +67,15 @@ impl<T: Float> Primitive<T> for Scatter {
         let g = c.upstream();
         let gx = c.gather(g, axis, index);
         c.send(0, gx);
+    }
+
+    #[inline(always)]
+    fn tangent(self, c: &mut impl Tangent<T>) {
+        // ṫ = ẋ placed at the same entries
+        let Some(t) = c.tangent(0) else { return };
+        let shape = c.shape(c.output());
+        let t = c.scatter(t, self.axis, self.index, &shape);
+        c.emit(t);
     }
 
     fn label(self) -> String {

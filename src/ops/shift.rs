@@ -1,7 +1,7 @@
 //! x + c for a constant c. d/dx = 1. Records `x + 1.0`, `1.0 + x`, `x - 1.0` and, after a
 //! negation, `1.0 - x`.
 
-use crate::backward::Chain;
+use crate::backward::{Chain, Tangent};
 use crate::dot::num;
 use crate::float::Float;
 use crate::graph::Var;
@@ -46,6 +46,13 @@ impl<T: Float> Primitive<T> for Shift<T> {
     fn backward(self, c: &mut impl Chain<T>) {
         let g = c.upstream();
         c.send(0, g);
+    }
+
+    #[inline(always)]
+    fn tangent(self, c: &mut impl Tangent<T>) {
+        // ṫ = ẋ
+        let Some(t) = c.tangent(0) else { return };
+        c.emit(t);
     }
 
     fn label(self) -> String {

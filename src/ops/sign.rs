@@ -1,7 +1,7 @@
 //! sign x ∈ {−1, 0, 1}. Piecewise constant, so its gradient is 0 everywhere (by convention
 //! also at 0, where it jumps). The perceptron's activation, and the derivative of `abs`.
 
-use crate::backward::Chain;
+use crate::backward::{Chain, Tangent};
 use crate::float::Float;
 use crate::graph::Var;
 use crate::ops::Primitive;
@@ -52,6 +52,10 @@ impl<T: Float> Primitive<T> for Sign {
     /// Piecewise constant or a stop-gradient: nothing flows back.
     #[inline(always)]
     fn backward(self, _: &mut impl Chain<T>) {}
+
+    /// Piecewise constant or a stop-gradient: the tangent is zero.
+    #[inline(always)]
+    fn tangent(self, _: &mut impl Tangent<T>) {}
 }
 
 #[cfg(test)]

@@ -1,6 +1,6 @@
 //! √x. d/dx √x = 1/(2√x): the rule reuses the output. sqrt'(0) = +∞, as in PyTorch and JAX.
 
-use crate::backward::Chain;
+use crate::backward::{Chain, Tangent};
 use crate::float::Float;
 use crate::graph::Var;
 use crate::ops::Primitive;
@@ -52,6 +52,16 @@ impl<T: Float> Primitive<T> for Sqrt {
         let two_y = c.scale(y, T::ONE + T::ONE);
         let gx = c.div(g, two_y);
         c.send(0, gx);
+    }
+
+    #[inline(always)]
+    fn tangent(self, c: &mut impl Tangent<T>) {
+        // ṫ = ẋ/(2y): reuse the output
+        let Some(t) = c.tangent(0) else { return };
+        let y = c.output();
+        let two_y = c.scale(y, T::ONE + T::ONE);
+        let t = c.div(t, two_y);
+        c.emit(t);
     }
 }
 

@@ -2,7 +2,7 @@
 //! constant, so its gradient is 0 everywhere (by convention also at 0, where it jumps). The
 //! mask behind relu(x) = x · step(x), whose derivative is then exactly step(x).
 
-use crate::backward::Chain;
+use crate::backward::{Chain, Tangent};
 use crate::float::Float;
 use crate::graph::Var;
 use crate::ops::Primitive;
@@ -62,6 +62,10 @@ impl<T: Float> Primitive<T> for Step {
     /// Piecewise constant or a stop-gradient: nothing flows back.
     #[inline(always)]
     fn backward(self, _: &mut impl Chain<T>) {}
+
+    /// Piecewise constant or a stop-gradient: the tangent is zero.
+    #[inline(always)]
+    fn tangent(self, _: &mut impl Tangent<T>) {}
 }
 
 #[cfg(test)]

@@ -1,7 +1,7 @@
 //! a − b, broadcasting. ∂/∂a = 1, ∂/∂b = −1, each summed back to its input's shape.
 
 use super::binary;
-use crate::backward::Chain;
+use crate::backward::{Chain, Tangent};
 use crate::float::Float;
 use crate::ops::Primitive;
 use crate::tensor::Tensor;
@@ -44,6 +44,14 @@ impl<T: Float> Primitive<T> for Sub {
             let gb = c.neg(gb);
             c.send(1, gb);
         }
+    }
+
+    #[inline(always)]
+    fn tangent(self, c: &mut impl Tangent<T>) {
+        // ṫ = ȧ − ḃ
+        let a = c.tangent(0);
+        let b = c.tangent(1).map(|b| c.neg(b));
+        c.emit_sum(a, b);
     }
 }
 

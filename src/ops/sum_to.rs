@@ -4,7 +4,7 @@
 //! the output element it was summed into.
 
 use super::{check_axis, keepdim};
-use crate::backward::Chain;
+use crate::backward::{Chain, Tangent};
 use crate::float::Float;
 use crate::graph::Var;
 use crate::ops::Primitive;
@@ -104,6 +104,15 @@ impl<T: Float> Primitive<T> for SumTo {
         let shape = c.shape(c.input(0));
         let gx = c.broadcast_to(g, &shape);
         c.send(0, gx);
+    }
+
+    #[inline(always)]
+    fn tangent(self, c: &mut impl Tangent<T>) {
+        // ṫ = ẋ summed to the output's shape
+        let Some(t) = c.tangent(0) else { return };
+        let shape = c.shape(c.output());
+        let t = c.sum_to(t, &shape);
+        c.emit(t);
     }
 }
 

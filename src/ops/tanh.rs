@@ -1,7 +1,7 @@
 //! tanh x. d/dx tanh x = 1 − tanh² x: the rule reuses the output. At ±∞ (and in practice
 //! beyond ±20 in f64) the output is exactly ±1 and the gradient exactly 0.
 
-use crate::backward::Chain;
+use crate::backward::{Chain, Tangent};
 use crate::float::Float;
 use crate::graph::Var;
 use crate::ops::Primitive;
@@ -56,6 +56,18 @@ impl<T: Float> Primitive<T> for Tanh {
         let d = c.shift(minus_y2, T::ONE); // 1 − y²
         let gx = c.mul(g, d);
         c.send(0, gx);
+    }
+
+    #[inline(always)]
+    fn tangent(self, c: &mut impl Tangent<T>) {
+        // ṫ = (1 − y²)·ẋ: reuse the output
+        let Some(t) = c.tangent(0) else { return };
+        let y = c.output();
+        let y2 = c.mul(y, y);
+        let minus_y2 = c.neg(y2);
+        let d = c.shift(minus_y2, T::ONE);
+        let t = c.mul(t, d);
+        c.emit(t);
     }
 }
 

@@ -1,7 +1,7 @@
 //! Shared checks for the op tests: inputs at ranks 0, 1 and 2, and the three-way check
 //! (backward and the recorded path against finite differences, and second order).
 
-use crate::gradcheck::{TestFn, gradcheck, hessian_check};
+use crate::gradcheck::{TestFn, gradcheck, hessian_check, tangent_check};
 use crate::tensor::Tensor;
 
 /// The shapes every elementwise op is checked at.
@@ -25,7 +25,8 @@ pub(crate) fn draw(shape: &[usize], lo: f64, hi: f64, seed: u64) -> Tensor<f64> 
 }
 
 /// Asserts that `f`'s gradients at `inputs` match central differences, that the recorded
-/// path matches `backward`, and that second derivatives match differences of the gradient.
+/// path matches `backward`, that second derivatives match differences of the gradient, and
+/// that forward mode (the tangent rules) matches differences, reverse mode and second order.
 #[track_caller]
 pub(crate) fn check(f: impl TestFn, inputs: &[Tensor<f64>]) {
     gradcheck(&f, inputs, 1e-6).assert_ok();
@@ -36,6 +37,8 @@ pub(crate) fn check(f: impl TestFn, inputs: &[Tensor<f64>]) {
         .collect();
     let err = hessian_check(&f, inputs, &v, 1e-5);
     assert!(err < 1e-5, "second-order check: error {err:.3e}");
+    let err = tangent_check(&f, inputs, &v, 1e-6);
+    assert!(err < 1e-5, "forward-mode (tangent) check: error {err:.3e}");
 }
 
 /// Checks a unary `f` at ranks 0, 1 and 2 with inputs drawn from [lo, hi].

@@ -1,6 +1,6 @@
 //! The transpose of a 2-D value. Its adjoint is the transpose again.
 
-use crate::backward::Chain;
+use crate::backward::{Chain, Tangent};
 use crate::float::Float;
 use crate::graph::Var;
 use crate::ops::Primitive;
@@ -54,6 +54,14 @@ impl<T: Float> Primitive<T> for Transpose {
         let g = c.upstream();
         let gx = c.transpose(g);
         c.send(0, gx);
+    }
+
+    #[inline(always)]
+    fn tangent(self, c: &mut impl Tangent<T>) {
+        // ṫ = ẋᵀ
+        let Some(t) = c.tangent(0) else { return };
+        let t = c.transpose(t);
+        c.emit(t);
     }
 }
 
