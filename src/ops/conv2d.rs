@@ -13,7 +13,7 @@
 //! all three are again among the three (see their files), so the rules are closed and
 //! `Graph::grad` differentiates them again. `conv1d` is `conv2d` on a height-1 image.
 
-use crate::backward::Chain;
+use crate::backward::{Chain, Tangent};
 use crate::float::Float;
 use crate::graph::{Graph, Var};
 use crate::ops::Primitive;
@@ -443,6 +443,15 @@ impl<T: Float> Primitive<T> for Conv2d {
             let gw = c.conv2d_weight(x, g, self.0, &ws);
             c.send(1, gw);
         }
+    }
+
+    #[inline(always)]
+    fn tangent(self, c: &mut impl Tangent<T>) {
+        // ṫ = conv2d(ẋ, w) + conv2d(x, ẇ): bilinear.
+        let (x, w) = (c.input(0), c.input(1));
+        let dx = c.tangent(0).map(|t| c.conv2d(t, w, self.0));
+        let dw = c.tangent(1).map(|t| c.conv2d(x, t, self.0));
+        c.emit_sum(dx, dw);
     }
 }
 

@@ -196,3 +196,28 @@ fn conv2d_padding_overflow_panics_instead_of_wrapping() {
     let x = g.constant(Tensor::zeros(&[1, 1, 3, 3]));
     let _ = x.conv2d(g.tensor(Tensor::zeros(&[1, 1, 3, 3])), usize::MAX, 1, 1, 1);
 }
+
+#[test]
+fn tangent_of_the_gradient_is_the_hessian_vector_product() {
+    // Forward over reverse runs the tangent rules of the adjoints (conv_transpose2d,
+    // conv2d_weight, and max_unpool2d through the pool); reverse over reverse runs their
+    // backward rules. Both give H·v for v = (vx, vw), and must agree.
+    let g = Graph::new();
+    let x = g.tensor(draw(&[2, 2, 5, 5], -1.0, 1.0, 50));
+    let w = g.tensor(draw(&[4, 1, 2, 2], -1.0, 1.0, 51));
+    let (vx, vw) = (
+        g.constant(draw(&[2, 2, 5, 5], -1.0, 1.0, 52)),
+        g.constant(draw(&[4, 1, 2, 2], -1.0, 1.0, 53)),
+    );
+    let y = x.conv2d(w, 1, 1, 2, 2).tanh().max_pool2d(2, 1).powi(2).sum();
+    let grads = g.grad(y, &[x, w]);
+    let dot = (grads[0] * vx).sum() + (grads[1] * vw).sum();
+    let rr = g.grad(dot, &[x, w]);
+    for (k, &gk) in grads.iter().enumerate() {
+        let fr = g.tangent(gk, &[(x, vx), (w, vw)]);
+        let (a, b) = (fr.value(), rr[k].value());
+        for (p, q) in a.data().iter().zip(b.data()) {
+            assert!((p - q).abs() < 1e-12 * (1.0 + q.abs()), "input {k}: {p} vs {q}");
+        }
+    }
+}

@@ -8,7 +8,7 @@
 //! three, so second order works.
 
 use super::conv2d::{Dims, Geometry, gemm, im2col};
-use crate::backward::Chain;
+use crate::backward::{Chain, Tangent};
 use crate::float::Float;
 use crate::ops::Primitive;
 use crate::tensor::Tensor;
@@ -61,5 +61,15 @@ impl<T: Float> Primitive<T> for Conv2dWeight {
             let gg = c.conv2d(x, u, self.0);
             c.send(1, gg);
         }
+    }
+
+    #[inline(always)]
+    fn tangent(self, c: &mut impl Tangent<T>) {
+        // ṫ = conv2d_weight(ẋ, G) + conv2d_weight(x, Ġ): bilinear.
+        let (x, g) = (c.input(0), c.input(1));
+        let ws = c.shape(c.output());
+        let dx = c.tangent(0).map(|t| c.conv2d_weight(t, g, self.0, &ws));
+        let dg = c.tangent(1).map(|t| c.conv2d_weight(x, t, self.0, &ws));
+        c.emit_sum(dx, dg);
     }
 }

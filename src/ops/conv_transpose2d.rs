@@ -9,7 +9,7 @@
 //! three, so second order works.
 
 use super::conv2d::{Dims, Geometry, col2im, gemm};
-use crate::backward::Chain;
+use crate::backward::{Chain, Tangent};
 use crate::float::Float;
 use crate::ops::Primitive;
 use crate::tensor::Tensor;
@@ -63,5 +63,15 @@ impl<T: Float> Primitive<T> for ConvTranspose2d {
             let gw = c.conv2d_weight(u, g, self.0, &ws);
             c.send(1, gw);
         }
+    }
+
+    #[inline(always)]
+    fn tangent(self, c: &mut impl Tangent<T>) {
+        // ṫ = conv_transpose2d(Ġ, w) + conv_transpose2d(G, ẇ): bilinear.
+        let (g, w) = (c.input(0), c.input(1));
+        let xs = c.shape(c.output());
+        let dg = c.tangent(0).map(|t| c.conv_transpose2d(t, w, self.0, &xs));
+        let dw = c.tangent(1).map(|t| c.conv_transpose2d(g, t, self.0, &xs));
+        c.emit_sum(dg, dw);
     }
 }

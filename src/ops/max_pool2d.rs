@@ -9,7 +9,7 @@
 //! does the same); a NaN counts as the maximum, so it propagates. Average pooling is a
 //! composite: a depthwise `conv2d` with the constant weight 1/(kh·kw).
 
-use crate::backward::Chain;
+use crate::backward::{Chain, Tangent};
 use crate::float::Float;
 use crate::graph::Var;
 use crate::ops::Primitive;
@@ -240,6 +240,15 @@ impl<T: Float> Primitive<T> for MaxPool2d {
             let gv = c.max_unpool2d(x, g, self.0);
             c.send(1, gv);
         }
+    }
+
+    #[inline(always)]
+    fn tangent(self, c: &mut impl Tangent<T>) {
+        // ṫ = v̇ at the same arg-max positions; x's tangent does not move them.
+        let Some(t) = c.tangent(1) else { return };
+        let x = c.input(0);
+        let t = c.max_pool2d(x, t, self.0);
+        c.emit(t);
     }
 }
 

@@ -6,7 +6,7 @@
 //! ∂/∂G = max_pool2d(x, U) and x gets nothing.
 
 use super::max_pool2d::Window;
-use crate::backward::Chain;
+use crate::backward::{Chain, Tangent};
 use crate::float::Float;
 use crate::ops::Primitive;
 use crate::tensor::Tensor;
@@ -42,5 +42,14 @@ impl<T: Float> Primitive<T> for MaxUnpool2d {
             let gg = c.max_pool2d(x, u, self.0);
             c.send(1, gg);
         }
+    }
+
+    #[inline(always)]
+    fn tangent(self, c: &mut impl Tangent<T>) {
+        // ṫ = Ġ routed to the same arg-max positions; x's tangent does not move them.
+        let Some(t) = c.tangent(1) else { return };
+        let x = c.input(0);
+        let t = c.max_unpool2d(x, t, self.0);
+        c.emit(t);
     }
 }
