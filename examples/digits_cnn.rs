@@ -1,7 +1,8 @@
 //! A small CNN on the 8×8 handwritten digits (`examples/data/digits.csv`, 1,797 images):
 //! conv 1→16 (3×3, padding 1), ReLU, 2×2 max-pool, conv 16→32 (3×3, padding 1), ReLU, 2×2
 //! max-pool, linear 128→10, trained with Adam on mean cross-entropy and tested on the same
-//! seeded 80/20 split as the MLP of `examples/digits.rs`.
+//! seeded 80/20 split (and the same learning rate) as the MLP of `examples/digits.rs`.
+//! It prints the test accuracy, which must be at least 98% (the MLP reaches 97.2%).
 //!
 //! Run with `cargo run --release --example digits_cnn`.
 
@@ -78,7 +79,7 @@ fn main() -> Result<(), tapegrad::Error> {
         seed,
         ..Train::default()
     };
-    let lr = 0.003;
+    let lr = 0.002;
     println!(
         "{} images, train {} / test {}; CNN conv 1→16 → pool → conv 16→32 → pool → linear \
          128→10 (ReLU), Adam lr {lr}, batch {}, {} epochs",
