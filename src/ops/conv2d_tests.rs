@@ -50,10 +50,12 @@ fn naive(
     out
 }
 
+type Case = ([usize; 4], [usize; 4], usize, usize, usize, usize);
+
 /// (input shape, weight shape, padding, stride, dilation, groups): batch, channels,
 /// padding, stride, dilation and groups above 1, non-square kernels and inputs.
 /// The last has taps that only ever read padding (a 1×1 input under a 1×5 kernel).
-const CASES: [([usize; 4], [usize; 4], usize, usize, usize, usize); 5] = [
+const CASES: [Case; 5] = [
     ([2, 2, 4, 5], [3, 2, 2, 3], 1, 1, 1, 1),
     ([2, 4, 5, 5], [4, 2, 2, 2], 1, 2, 2, 2),
     ([1, 3, 6, 4], [6, 1, 3, 1], 2, 3, 1, 3),
