@@ -273,6 +273,30 @@ impl Dims {
         self.oh * self.ow
     }
 
+    /// Copies group `g`'s rows of a sample-major `[n, groups·og, p]` tensor `t` into `m`, as
+    /// the `[og, n·p]` matrix m[o, n·p + j] = t[n, g·og + o, j].
+    pub(crate) fn batch<T: Float>(&self, g: usize, t: &[T], m: &mut [T]) {
+        let (p, np) = (self.p(), self.n * self.p());
+        for n in 0..self.n {
+            let block = &t[(n * self.groups + g) * self.og * p..][..self.og * p];
+            for (o, row) in block.chunks_exact(p).enumerate() {
+                m[o * np + n * p..][..p].copy_from_slice(row);
+            }
+        }
+    }
+
+    /// The inverse of [`batch`](Dims::batch): writes the `[og, n·p]` matrix `m` into group
+    /// `g`'s rows of `t`.
+    pub(crate) fn unbatch<T: Float>(&self, g: usize, m: &[T], t: &mut [T]) {
+        let (p, np) = (self.p(), self.n * self.p());
+        for n in 0..self.n {
+            let block = &mut t[(n * self.groups + g) * self.og * p..][..self.og * p];
+            for (o, row) in block.chunks_exact_mut(p).enumerate() {
+                row.copy_from_slice(&m[o * np + n * p..][..p]);
+            }
+        }
+    }
+
     /// Elements of one group's input channels in one sample.
     pub(crate) fn x_group(&self) -> usize {
         self.cg * self.h * self.w
@@ -304,13 +328,15 @@ fn inside(out: usize, stride: usize, offset: usize, pad: usize, len: usize) -> (
 }
 
 /// Writes one group of one sample's receptive fields as columns: `x` is `[cg, h, w]` and
-/// `cols` `[cg·kh·kw, oh·ow]`, cols[(c, i, j), (a, b)] = x[c, a·s_h − p_h + i·d_h,
-/// b·s_w − p_w + j·d_w], 0 outside the input.
-pub(crate) fn im2col<T: Float>(d: &Dims, x: &[T], cols: &mut [T]) {
+/// `cols` holds cg·kh·kw rows of oh·ow entries, row r starting at r·ld (so the samples of a
+/// batch sit side by side in one matrix of leading dimension ld = n·oh·ow):
+/// cols[(c, i, j), (a, b)] = x[c, a·s_h − p_h + i·d_h, b·s_w − p_w + j·d_w], 0 outside the
+/// input.
+pub(crate) fn im2col<T: Float>(d: &Dims, x: &[T], cols: &mut [T], ld: usize) {
     let ([sh, sw], [ph, pw]) = (d.geo.stride, d.geo.padding);
     let p = d.p();
     d.rows(|r, c, di, dj| {
-        let row = &mut cols[r * p..][..p];
+        let row = &mut cols[r * ld..][..p];
         let plane = &x[c * d.h * d.w..][..d.h * d.w];
         let (ylo, yhi) = inside(d.oh, sh, di, ph, d.h);
         let (xlo, xhi) = inside(d.ow, sw, dj, pw, d.w);
@@ -340,12 +366,13 @@ pub(crate) fn im2col<T: Float>(d: &Dims, x: &[T], cols: &mut [T]) {
 }
 
 /// The adjoint of [`im2col`]: adds each column entry back into the input position it was
-/// read from (positions in the padding are dropped). `x` is `[cg, h, w]`.
-pub(crate) fn col2im<T: Float>(d: &Dims, cols: &[T], x: &mut [T]) {
+/// read from (positions in the padding are dropped). `x` is `[cg, h, w]`; row r of `cols`
+/// starts at r·ld.
+pub(crate) fn col2im<T: Float>(d: &Dims, cols: &[T], ld: usize, x: &mut [T]) {
     let ([sh, sw], [ph, pw]) = (d.geo.stride, d.geo.padding);
     let p = d.p();
     d.rows(|r, c, di, dj| {
-        let row = &cols[r * p..][..p];
+        let row = &cols[r * ld..][..p];
         let plane = &mut x[c * d.h * d.w..][..d.h * d.w];
         let (ylo, yhi) = inside(d.oh, sh, di, ph, d.h);
         let (xlo, xhi) = inside(d.ow, sw, dj, pw, d.w);
@@ -412,20 +439,33 @@ impl<T: Float> Primitive<T> for Conv2d {
             w.shape(),
             Geometry::read(&indices[self.0 as usize]),
         );
-        let (k, p) = (d.k(), d.p());
-        let mut out = Tensor::zeros(&d.out_shape());
-        if k == 0 || out.is_empty() || x.is_empty() {
-            return out; // an empty sum (or only padding) is 0
+        let k = d.k();
+        if k == 0 || d.n * d.og * d.groups * d.p() == 0 || x.is_empty() {
+            return Tensor::zeros(&d.out_shape()); // an empty sum (or only padding) is 0
         }
-        let mut cols = Tensor::<T>::stale(&[k * p]);
+        // Per group, one GEMM over the whole batch: w_g [og, k] · cols [k, n·p], the samples'
+        // columns side by side, then each sample's [og, p] block copied into place.
+        let (p, np) = (d.p(), d.n * d.p());
+        let mut out = Tensor::stale(&d.out_shape());
+        let mut cols = Tensor::<T>::stale(&[k * np]);
+        let mut y = Tensor::<T>::stale(&[d.og * np]);
         let (xd, wd) = (x.data(), w.data());
-        let slabs = out.data_mut().chunks_exact_mut(d.og * p);
-        for (s, y) in slabs.enumerate() {
-            let (n, g) = (s / d.groups, s % d.groups);
-            let xg = &xd[(n * d.groups + g) * d.x_group()..][..d.x_group()];
-            im2col(&d, xg, cols.data_mut());
+        for g in 0..d.groups {
+            for n in 0..d.n {
+                let xg = &xd[(n * d.groups + g) * d.x_group()..][..d.x_group()];
+                im2col(&d, xg, &mut cols.data_mut()[n * p..], np);
+            }
             let wg = &wd[g * d.og * k..][..d.og * k];
-            gemm(wg, false, cols.data(), false, (d.og, k, p), T::ZERO, y);
+            gemm(
+                wg,
+                false,
+                cols.data(),
+                false,
+                (d.og, k, np),
+                T::ZERO,
+                y.data_mut(),
+            );
+            d.unbatch(g, y.data(), out.data_mut());
         }
         out
     }

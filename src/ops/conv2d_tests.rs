@@ -211,7 +211,12 @@ fn tangent_of_the_gradient_is_the_hessian_vector_product() {
         g.constant(draw(&[2, 2, 5, 5], -1.0, 1.0, 52)),
         g.constant(draw(&[4, 1, 2, 2], -1.0, 1.0, 53)),
     );
-    let y = x.conv2d(w, 1, 1, 2, 2).tanh().max_pool2d(2, 1).powi(2).sum();
+    let y = x
+        .conv2d(w, 1, 1, 2, 2)
+        .tanh()
+        .max_pool2d(2, 1)
+        .powi(2)
+        .sum();
     let grads = g.grad(y, &[x, w]);
     let dot = (grads[0] * vx).sum() + (grads[1] * vw).sum();
     let rr = g.grad(dot, &[x, w]);
@@ -219,7 +224,10 @@ fn tangent_of_the_gradient_is_the_hessian_vector_product() {
         let fr = g.tangent(gk, &[(x, vx), (w, vw)]);
         let (a, b) = (fr.value(), rr[k].value());
         for (p, q) in a.data().iter().zip(b.data()) {
-            assert!((p - q).abs() < 1e-12 * (1.0 + q.abs()), "input {k}: {p} vs {q}");
+            assert!(
+                (p - q).abs() < 1e-12 * (1.0 + q.abs()),
+                "input {k}: {p} vs {q}"
+            );
         }
     }
 }

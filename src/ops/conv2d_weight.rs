@@ -31,20 +31,33 @@ impl<T: Float> Primitive<T> for Conv2dWeight {
         let (x, g) = (x[0], x[1]);
         let d = Dims::of(x.shape(), target, Geometry::read(&indices[self.0 as usize]));
         debug_assert_eq!(g.shape(), d.out_shape());
-        let (k, p) = (d.k(), d.p());
+        let k = d.k();
         let mut out = Tensor::zeros(target);
         if k == 0 || out.is_empty() || x.is_empty() || g.is_empty() {
             return out; // an empty sum (or only padding) is 0
         }
-        let mut cols = Tensor::<T>::stale(&[k * p]);
+        // Per group, one GEMM over the whole batch: v_g = G_g·colsᵀ, [og, n·p]·[n·p, k], with
+        // the samples' columns and upstream blocks side by side.
+        let (p, np) = (d.p(), d.n * d.p());
+        let mut gm = Tensor::<T>::stale(&[d.og * np]);
+        let mut cols = Tensor::<T>::stale(&[k * np]);
         let (xd, gd) = (x.data(), g.data());
-        for s in 0..d.n * d.groups {
-            let grp = s % d.groups;
-            im2col(&d, &xd[s * d.x_group()..][..d.x_group()], cols.data_mut());
-            let gs = &gd[s * d.og * p..][..d.og * p];
+        for grp in 0..d.groups {
+            for n in 0..d.n {
+                let xg = &xd[(n * d.groups + grp) * d.x_group()..][..d.x_group()];
+                im2col(&d, xg, &mut cols.data_mut()[n * p..], np);
+            }
+            d.batch(grp, gd, gm.data_mut());
             let vg = &mut out.data_mut()[grp * d.og * k..][..d.og * k];
-            // v_g += G_s·cols_sᵀ: [og, p]·[p, k].
-            gemm(gs, false, cols.data(), true, (d.og, p, k), T::ONE, vg);
+            gemm(
+                gm.data(),
+                false,
+                cols.data(),
+                true,
+                (d.og, np, k),
+                T::ZERO,
+                vg,
+            );
         }
         out
     }

@@ -32,21 +32,33 @@ impl<T: Float> Primitive<T> for ConvTranspose2d {
         let (g, w) = (x[0], x[1]);
         let d = Dims::of(target, w.shape(), Geometry::read(&indices[self.0 as usize]));
         debug_assert_eq!(g.shape(), d.out_shape());
-        let (k, p) = (d.k(), d.p());
+        let k = d.k();
         let mut out = Tensor::zeros(target);
         if k == 0 || out.is_empty() || g.is_empty() {
             return out; // nothing to send, or nowhere to send it
         }
-        let mut cols = Tensor::<T>::stale(&[k * p]);
+        // Per group, one GEMM over the whole batch: cols [k, n·p] = w_gᵀ·G_g, with G_g the
+        // [og, n·p] matrix of the samples' upstream blocks, then col2im per sample.
+        let (p, np) = (d.p(), d.n * d.p());
+        let mut gm = Tensor::<T>::stale(&[d.og * np]);
+        let mut cols = Tensor::<T>::stale(&[k * np]);
         let (gd, wd) = (g.data(), w.data());
-        let slabs = out.data_mut().chunks_exact_mut(d.x_group());
-        for (s, xg) in slabs.enumerate() {
-            let grp = s % d.groups;
-            let gs = &gd[s * d.og * p..][..d.og * p];
+        for grp in 0..d.groups {
+            d.batch(grp, gd, gm.data_mut());
             let wg = &wd[grp * d.og * k..][..d.og * k];
-            // cols = w_gᵀ·G_s: [k, og]·[og, p].
-            gemm(wg, true, gs, false, (k, d.og, p), T::ZERO, cols.data_mut());
-            col2im(&d, cols.data(), xg);
+            gemm(
+                wg,
+                true,
+                gm.data(),
+                false,
+                (k, d.og, np),
+                T::ZERO,
+                cols.data_mut(),
+            );
+            for n in 0..d.n {
+                let xg = &mut out.data_mut()[(n * d.groups + grp) * d.x_group()..][..d.x_group()];
+                col2im(&d, &cols.data()[n * p..], np, xg);
+            }
         }
         out
     }
