@@ -6,10 +6,9 @@
 //! Run: `cargo bench --bench conv`
 
 use criterion::{Criterion, criterion_group, criterion_main};
-use rand::SeedableRng;
 use std::hint::black_box;
 use std::time::Duration;
-use tapegrad::nn::{Conv2d, ConvConfig, Params};
+use tapegrad::nn::{Conv2d, ConvConfig, Generator, Params};
 use tapegrad::{Graph, Tensor};
 
 const BATCH: usize = 64;
@@ -37,7 +36,7 @@ struct Net {
 
 fn net() -> Net {
     let mut params = Params::new();
-    let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(1);
+    let mut rng = Generator::new(1);
     let pad1 = ConvConfig {
         padding: 1,
         ..ConvConfig::default()

@@ -51,7 +51,8 @@ fn minimal(t: &minimal_tape::Tape, x0: f64, n: usize) -> f64 {
 }
 
 fn bench(c: &mut Criterion) {
-    // At 200 steps, before the gradient underflows, all three give peers.md's figure.
+    // At 200 steps, before the gradient underflows, all three give the same gradient,
+    // 4.757157901360283e-35 (the chain's derivative, a product of 200 factors 0.9·(1 − xₖ²)).
     let mut t = minimal_tape::Tape::new();
     let close = |g: f64| (g / 4.757157901360283e-35 - 1.0).abs() < 1e-12;
     let (h, m, tp) = (

@@ -4,7 +4,7 @@
 //! operand passed as strides. In f32 (P3's type) and in f64.
 //!
 //! `gemm` is timed on one thread and on two (rayon) in the same run. matrixmultiply picks its
-//! thread count once per process, from `MATMUL_NUM_THREADS` or the number of cores (2 here);
+//! thread count once per process, from `MATMUL_NUM_THREADS` or the number of cores;
 //! for its one-thread figure run `MATMUL_NUM_THREADS=1 cargo bench --bench gemm`.
 //!
 //! This file calls `gemm::gemm`, an `unsafe fn` taking raw pointers and strides. The library

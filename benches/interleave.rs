@@ -1,10 +1,10 @@
-//! A ratio that survives this machine's phases: the subject and its limit timed in turns,
-//! block by block, inside one criterion measurement.
+//! A ratio that survives a machine's phases: the subject and its limit timed in turns, block
+//! by block, inside one criterion measurement.
 //!
 //! Criterion times one function after another, so a target "≤ k× the limit" compares two
-//! medians taken seconds apart, and this shared machine changes speed by up to 1.5× between
-//! them. Here each of criterion's iterations runs `block` calls of the limit, then `block`
-//! calls of the subject, and the row reports the subject's total time over the limit's, as if
+//! medians taken seconds apart, and a shared machine can change speed between them. Here
+//! each of criterion's iterations runs `block` calls of the limit, then `block` calls of the
+//! subject, and the row reports the subject's total time over the limit's, as if
 //! it were milliseconds: **read "time: 1.14 ms" as 1.14×**. Both sides of every block see the
 //! same phase, so the ratio moves far less than the two medians do.
 

@@ -1,4 +1,4 @@
-//! The minimal scalar-only tape that the speed issue quotes "for scale": an enum of ops, the
+//! A minimal scalar-only tape, a baseline for scale: an enum of ops, the
 //! values and the gradients in `Vec<f64>`s, behind a `RefCell` (as any safe API of `Copy`
 //! handles with operators needs). A baseline for P1, P2 and P4, timed in the same run as
 //! tapegrad's tape on the same nodes: what recording and a reverse sweep cost on this machine

@@ -43,6 +43,11 @@ fn rng(seed: u64) -> impl FnMut() -> f64 {
 }
 
 /// Two interleaved half circles with noise 0.1 (as sklearn's `make_moons`), labels ±1.
+///
+/// Not `tapegrad::data::two_moons`: this stream (SplitMix64, a sum of three uniforms for the
+/// noise, points alternating between the moons) is the one `benches/peers/micrograd_p2.py`
+/// writes out in Python, so that micrograd's timed step works on the same points and the same
+/// initial weights (`init`) as ours. Change both or neither.
 fn moons() -> (Vec<[f64; 2]>, Vec<f64>) {
     let mut r = rng(7);
     let mut noise = move || 0.1 * (r() + r() + r() - 1.5) * 2.0;
@@ -165,6 +170,9 @@ macro_rules! scalar_step_on {
 }
 
 /// The step built from scalar nodes on tapegrad's tape.
+// `z = z + …` in the macro, not `+=`: the minimal tape's handle has no `AddAssign`, and both
+// tapes must build the very same expression.
+#[allow(clippy::assign_op_pattern)]
 fn scalar_step(gr: &mut Graph, p: &mut [f64], x: &[[f64; 2]], y: &[f64]) -> f64 {
     scalar_step_on!(gr, p, x, y, Var, |v: Var<'_>| v.grad().item())
 }
@@ -183,7 +191,7 @@ fn tensor_step(gr: &mut Graph, p: &mut [Tensor<f64>], x: &Tensor<f64>, y: &Tenso
     let s = h2.matmul_t(v[4]) + v[5];
     let mut reg = v[0].powi(2).sum();
     for &w in &v[1..] {
-        reg = reg + w.powi(2).sum();
+        reg += w.powi(2).sum();
     }
     let loss = nn::hinge(s, gr.constant(y.clone())) + ALPHA * reg;
     loss.backward();

@@ -12,7 +12,10 @@ mod minimal_tape;
 use criterion::{Criterion, criterion_group, criterion_main};
 use std::hint::black_box;
 use tapegrad::Graph;
-use tapegrad::tutorial::{INPUTS, LEARNING_RATE, Network, TARGETS};
+#[path = "../examples/common/tutorial.rs"]
+#[allow(dead_code)]
+mod tutorial;
+use tutorial::{INPUTS, LEARNING_RATE, Network, TARGETS};
 
 use minimal_tape::{Tape, V};
 

@@ -250,11 +250,11 @@ pub fn run_all(setup: &Setup, f: LossFn) -> Vec<Descent<f64>> {
         .rates
         .iter()
         .map(|&(lr, _)| {
-            let gd = GradientDescent {
-                learning_rate: lr,
-                target_loss: TARGET,
-                max_steps: setup.max_steps,
-            };
+            // Every point is kept: the example prints and plots the paths.
+            let gd = GradientDescent::new(lr)
+                .target_loss(TARGET)
+                .max_steps(setup.max_steps)
+                .keep_every(1);
             gd.run(f, &setup.start)
         })
         .collect()

@@ -7,13 +7,12 @@
 //! Writes `decision_boundaries.png` and the four loss curves in `decision_boundaries_loss.png`.
 
 use indicatif::{ProgressBar, ProgressStyle};
-use rand::{RngExt, SeedableRng};
-use rand_chacha::ChaCha8Rng;
-use std::f64::consts::PI;
 use std::path::{Path, PathBuf};
-use tapegrad::nn::{self, Activation, Init, Mlp, Train};
+use tapegrad::data;
+use tapegrad::nn::{self, Activation, Init, Mlp};
 use tapegrad::optim::Adam;
 use tapegrad::plot::{self, Chart, Colormap, Grid, Series};
+use tapegrad::train::{Train, fit_observed};
 use tapegrad::{Error, Tensor};
 
 /// How big a run is: the README's picture, or a quick one for tests.
@@ -40,35 +39,17 @@ pub const FULL: Size = Size {
     progress: true,
 };
 
-/// Two interleaved half circles with Gaussian noise (σ = 0.12), as scikit-learn's
-/// `make_moons`: rows (x, y) in `[n, 2]` and labels 0 or 1.
+/// Two interleaved half circles with normal noise (σ = 0.12), from
+/// [`data::two_moons`]: rows (x, y) in `[n, 2]` and labels 0 (upper moon) or 1 (lower), the
+/// targets of a binary cross-entropy.
 pub fn moons(n: usize, seed: u64) -> (Tensor<f64>, Vec<f64>) {
-    let mut rng = ChaCha8Rng::seed_from_u64(seed);
-    let mut normal = move || {
-        // Box–Muller.
-        let (u, v): (f64, f64) = (rng.random::<f64>().max(1e-300), rng.random());
-        (-2.0 * u.ln()).sqrt() * (2.0 * PI * v).cos()
-    };
-    let mut xy = Vec::with_capacity(2 * n);
-    let mut labels = Vec::with_capacity(n);
-    for k in 0..n {
-        let class = k % 2;
-        let t = PI * (k / 2) as f64 / ((n / 2).max(2) - 1) as f64;
-        let (x, y) = if class == 0 {
-            (t.cos(), t.sin())
-        } else {
-            (1.0 - t.cos(), 0.5 - t.sin())
-        };
-        xy.push(x + 0.12 * normal());
-        xy.push(y + 0.12 * normal());
-        labels.push(class as f64);
-    }
-    (Tensor::from_vec(xy, &[n, 2]).expect("2n values"), labels)
+    let (x, signs) = data::two_moons(n, 0.12, seed);
+    (x, signs.iter().map(|&s| f64::from(s > 0.0)).collect())
 }
 
 /// Trains a 2-16-16-1 MLP with `act` (binary cross-entropy on the logit, Adam, full batch).
 /// Returns the model and the loss of every epoch.
-fn train(
+fn fit_network(
     act: Activation,
     x: &Tensor<f64>,
     labels: &[f64],
@@ -86,7 +67,7 @@ fn train(
         shuffle: false,
         ..Train::default()
     };
-    let report = nn::fit_observed(
+    let report = fit_observed(
         &mut model,
         &mut opt,
         n,
@@ -129,7 +110,7 @@ pub fn run(dir: &Path, size: Size) -> Result<Vec<PathBuf>, Error> {
         .legend(plot::Legend::UpperRight);
     for (name, act) in acts {
         bar.set_message(name);
-        let (model, losses) = train(act, &x, &labels, size.epochs, &bar);
+        let (model, losses) = fit_network(act, &x, &labels, size.epochs, &bar);
         let logits = model.predict(&x).into_vec();
         let right = logits
             .iter()

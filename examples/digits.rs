@@ -5,7 +5,11 @@
 
 use std::time::Instant;
 use tapegrad::data::read_labeled_csv;
-use tapegrad::demo::{DigitsConfig, digits};
+#[path = "common/mod.rs"]
+#[allow(dead_code)]
+mod common;
+
+use common::demo::{DigitsConfig, digits};
 
 fn main() -> Result<(), tapegrad::Error> {
     let path = concat!(env!("CARGO_MANIFEST_DIR"), "/examples/data/digits.csv");

@@ -7,13 +7,16 @@
 //! Run with `cargo run --release --example digits_cnn`.
 
 use std::time::Instant;
-use tapegrad::data::{accuracy, argmax_rows, read_labeled_csv};
-use tapegrad::demo::DigitsConfig;
-use tapegrad::nn::{self, Bound, Conv2d, ConvConfig, Init, Linear, Model, Params, Train};
+use tapegrad::Var;
+use tapegrad::data::{accuracy, read_labeled_csv};
+use tapegrad::nn::{self, Bound, Conv2d, ConvConfig, Generator, Init, Linear, Model, Params};
 use tapegrad::optim::Adam;
-use tapegrad::{Graph, Tensor, Var};
+use tapegrad::train::{self, Train};
+#[path = "common/mod.rs"]
+#[allow(dead_code)]
+mod common;
 
-use rand::SeedableRng;
+use common::demo::DigitsConfig;
 
 /// The network: two conv blocks and a linear read-out, its parameters in one [`Params`].
 struct Cnn {
@@ -25,7 +28,7 @@ struct Cnn {
 
 impl Cnn {
     fn new(seed: u64) -> Self {
-        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(seed);
+        let mut rng = Generator::new(seed);
         let mut params = Params::new();
         let pad1 = ConvConfig {
             padding: 1,
@@ -41,21 +44,6 @@ impl Cnn {
             out,
         }
     }
-
-    /// Logits `[n, 10]` for images `[n, 64]` (row-major 8×8, scaled to [0, 1]).
-    fn forward<'g>(&self, p: &Bound<'g, f64>, x: Var<'g, f64>) -> Var<'g, f64> {
-        let n = x.shape()[0];
-        let h = self.conv1.forward(p, x.reshape(&[n, 1, 8, 8]));
-        let h = h.relu().max_pool2d(2, 2); // [n, 16, 4, 4]
-        let h = self.conv2.forward(p, h).relu().max_pool2d(2, 2); // [n, 32, 2, 2]
-        self.out.forward(p, h.reshape(&[n, 32 * 2 * 2]))
-    }
-
-    fn predict(&self, x: &Tensor<f64>) -> Vec<usize> {
-        let g = Graph::inference();
-        let p = self.params.bind(&g);
-        argmax_rows(&self.forward(&p, g.constant(x.clone())).value())
-    }
 }
 
 impl Model<f64> for Cnn {
@@ -64,6 +52,14 @@ impl Model<f64> for Cnn {
     }
     fn params_mut(&mut self) -> &mut Params<f64> {
         &mut self.params
+    }
+    /// Logits `[n, 10]` for images `[n, 64]` (row-major 8×8, scaled to [0, 1]).
+    fn forward<'g>(&self, p: &Bound<'g, f64>, x: Var<'g, f64>) -> Var<'g, f64> {
+        let n = x.shape()[0];
+        let h = self.conv1.forward(p, x.reshape(&[n, 1, 8, 8]));
+        let h = h.relu().max_pool2d(2, 2); // [n, 16, 4, 4]
+        let h = self.conv2.forward(p, h).relu().max_pool2d(2, 2); // [n, 32, 2, 2]
+        self.out.forward(p, h.reshape(&[n, 32 * 2 * 2]))
     }
 }
 
@@ -92,8 +88,8 @@ fn main() -> Result<(), tapegrad::Error> {
     let mut model = Cnn::new(seed);
     let mut opt = Adam::new(lr);
     let start = Instant::now();
-    let report = nn::fit(&mut model, &mut opt, train.len(), &cfg, |g, m, p, batch| {
-        let logits = m.forward(p, g.constant(nn::rows(&train.x, batch)));
+    let report = train::fit(&mut model, &mut opt, train.len(), &cfg, |g, m, p, batch| {
+        let logits = m.forward(p, g.constant(train.x.select_rows(batch)));
         let classes: Vec<usize> = batch.iter().map(|&i| train.labels[i]).collect();
         nn::cross_entropy(logits, &classes)
     });
@@ -105,8 +101,8 @@ fn main() -> Result<(), tapegrad::Error> {
     }
     println!(
         "train accuracy {:.2}%, test accuracy {:.2}% (training {secs:.2} s)",
-        100.0 * accuracy(&model.predict(&train.x), &train.labels),
-        100.0 * accuracy(&model.predict(&test.x), &test.labels)
+        100.0 * accuracy(&model.predict(&train.x).argmax_rows(), &train.labels),
+        100.0 * accuracy(&model.predict(&test.x).argmax_rows(), &test.labels)
     );
     Ok(())
 }

@@ -5,7 +5,11 @@
 //! Run with `cargo run --release --example moons`.
 
 use std::time::Instant;
-use tapegrad::demo::{moons_data, moons_model, moons_scalar, moons_tensor};
+#[path = "common/mod.rs"]
+#[allow(dead_code)]
+mod common;
+
+use common::demo::{moons_data, moons_model, moons_scalar, moons_tensor};
 
 fn main() {
     let (x, y) = moons_data(1);

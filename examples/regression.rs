@@ -9,9 +9,10 @@ use indicatif::{ProgressBar, ProgressStyle};
 use rand::{RngExt, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use std::path::{Path, PathBuf};
-use tapegrad::nn::{self, Activation, Init, Mlp, Train};
+use tapegrad::nn::{self, Activation, Init, Mlp};
 use tapegrad::optim::Adam;
 use tapegrad::plot::{self, Chart, Series};
+use tapegrad::train::{Train, fit_observed};
 use tapegrad::{Error, Tensor};
 
 /// How big a run is: the README's picture, or a quick one for tests.
@@ -49,7 +50,7 @@ pub fn noisy_sine(n: usize, seed: u64) -> (Vec<f64>, Vec<f64>) {
 }
 
 /// Trains a 1-16-16-1 MLP with `act` on (xs, ys); returns it and each epoch's loss.
-fn train(
+fn fit_network(
     act: Activation,
     xs: &[f64],
     ys: &[f64],
@@ -68,7 +69,7 @@ fn train(
         shuffle: false,
         ..Train::default()
     };
-    let report = nn::fit_observed(
+    let report = fit_observed(
         &mut model,
         &mut opt,
         n,
@@ -116,7 +117,7 @@ pub fn run(dir: &Path, size: Size) -> Result<Vec<PathBuf>, Error> {
         ("ReLU", Activation::Relu, plot::PALETTE[3]),
     ] {
         bar.set_message(name);
-        let (model, losses) = train(act, &xs, &ys, size.epochs, &bar);
+        let (model, losses) = fit_network(act, &xs, &ys, size.epochs, &bar);
         let fit = fine
             .iter()
             .copied()

@@ -10,7 +10,10 @@ use std::process::Command;
 use tapegrad::Graph;
 use tapegrad::dot::Dot;
 use tapegrad::plot;
-use tapegrad::tutorial::Network;
+#[path = "common/tutorial.rs"]
+#[allow(dead_code)]
+mod tutorial;
+use tutorial::Network;
 
 fn main() -> Result<(), tapegrad::Error> {
     let dir = plot::output_dir(std::env::args().nth(1))?;

@@ -3,7 +3,10 @@
 //! Run: `cargo run --release --example worked_example`
 
 use tapegrad::Graph;
-use tapegrad::tutorial::{INPUTS, LEARNING_RATE, Network, TARGETS};
+#[path = "common/tutorial.rs"]
+#[allow(dead_code)]
+mod tutorial;
+use tutorial::{INPUTS, LEARNING_RATE, Network, TARGETS};
 
 fn main() {
     let mut net = Network::default();

@@ -3,8 +3,12 @@
 //!
 //! Run with `cargo run --release --example xor`.
 
-use tapegrad::demo::{GATES, perceptron_on, xor_mlp};
-use tapegrad::nn::Stop;
+#[path = "common/mod.rs"]
+#[allow(dead_code)]
+mod common;
+
+use common::demo::{GATES, perceptron_on, xor_mlp};
+use tapegrad::train::TrainStop;
 
 fn main() {
     println!("== A perceptron, y = sign(w·x + b), rule Δw = η(t − y)x, up to 1000 epochs ==");
@@ -26,8 +30,8 @@ fn main() {
     let run = xor_mlp(1, 5000);
     let epochs = run.report.epoch_loss.len();
     let how = match run.report.stop {
-        Stop::TargetLoss { epoch } => format!("reached the target loss 0.01 at epoch {epoch}"),
-        Stop::MaxEpochs => format!("ran all {epochs} epochs"),
+        TrainStop::TargetLoss { epoch } => format!("reached the target loss 0.01 at epoch {epoch}"),
+        TrainStop::MaxEpochs => format!("ran all {epochs} epochs"),
     };
     println!(
         "{how}; loss {:.3e} → {:.3e}",

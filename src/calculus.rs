@@ -14,8 +14,9 @@ use crate::tensor::Tensor;
 /// D_u f(x) = lim_{h→0} (f(x + h·û) − f(x)) / h = ∇f(x) · û,  with û = u / |u|.
 ///
 /// `f` builds a one-element output from the leaf it is given. Pass it as a closure written in
-/// the call (`|_, x| (x * x).sum()`) or as a `fn`: a closure stored in a `let` first loses
-/// the `for<'g>` signature and does not compile. The gradient ∇f(x) comes from
+/// the call (`|_, x| (x * x).sum()`), as a `fn`, or, to keep a closure in a `let`, wrapped
+/// in [`objective`] (a bare closure in a `let` loses the `for<'g>` signature and fails with
+/// "implementation of `Fn` is not general enough"). The gradient ∇f(x) comes from
 /// **one** backward pass, and the result is ∇f(x)·u / |u|: only the direction of `u`
 /// matters, not its length. Over all directions, D_u f is largest along ∇f, where it equals
 /// |∇f|, and it is zero along every direction orthogonal to ∇f.
@@ -77,6 +78,40 @@ pub fn directional_derivative<T: Float>(
         .map(|(&d, &v)| d * (v / big))
         .sum::<T>();
     Ok(dot / norm.sqrt())
+}
+
+/// Gives a closure the signature [`GradientDescent::run`](crate::GradientDescent::run) and
+/// [`directional_derivative`] need, so it can be stored in a `let` and used more than once.
+///
+/// Those take `f: impl for<'g> Fn(&'g Graph, Var<'g>) -> Var<'g>`: one function for every
+/// tape lifetime `'g`. A closure gets that higher-ranked signature only when Rust infers it
+/// from such a bound at the closure's own expression. Written straight in the call, it does;
+/// stored in a `let` first, it is given one particular lifetime instead, and the call fails
+/// with "implementation of `Fn` is not general enough". Passing it through `objective` at
+/// the `let` supplies the bound. The tape type is `f64` (as [`Graph::new`]'s), so float
+/// literals in the body infer; for `f32`, write a `fn f<'g>(g: &'g Graph<f32>, x: Var<'g,
+/// f32>) -> Var<'g, f32>`.
+///
+/// ```
+/// use tapegrad::{GradientDescent, Stop, Tensor, directional_derivative, objective};
+/// // Rosenbrock, f(a, b) = (1 − a)² + 100(b − a²)², minimum 0 at (1, 1).
+/// let rosenbrock = objective(|_, x| {
+///     let (a, b) = (x.at(0), x.at(1));
+///     (1.0 - a).powi(2) + 100.0 * (b - a * a).powi(2)
+/// });
+/// let x0 = Tensor::from_vec(vec![-1.0, 1.0], &[2]).unwrap();
+/// let e0 = Tensor::from_vec(vec![1.0, 0.0], &[2]).unwrap();
+/// // ∂f/∂a at (−1, 1) = −2(1 − a) − 400a(b − a²) = −4.
+/// assert_eq!(directional_derivative(&rosenbrock, &x0, &e0).unwrap(), -4.0);
+/// let run = GradientDescent::new(1e-3).grad_tolerance(1e-6).max_steps(100_000).run(&rosenbrock, &x0);
+/// assert_eq!(run.stop, Stop::GradientSmall);
+/// assert!((run.last().x.data()[0] - 1.0).abs() < 1e-4);
+/// ```
+pub fn objective<F>(f: F) -> F
+where
+    F: for<'g> Fn(&'g Graph<f64>, Var<'g, f64>) -> Var<'g, f64>,
+{
+    f
 }
 
 /// f(x) and ∇f(x) from one forward and one backward pass on `g` (cleared first).

@@ -27,6 +27,7 @@
 use crate::float::Float;
 use crate::graph::{Graph, Var};
 use crate::ops::Op;
+use crate::tape::Tape;
 use crate::trace::LocalRule;
 use std::fmt::{self, Write};
 
@@ -88,11 +89,12 @@ fn trim(s: String) -> String {
     }
 }
 
-fn op_label<T: Float>(op: &Op<T>, requires: bool) -> String {
-    match op {
+fn op_label<T: Float>(tape: &Tape<T>, id: usize, requires: bool) -> String {
+    match tape.node(id).op {
         Op::Leaf if requires => "variable".into(),
         Op::Leaf => "constant".into(),
-        _ => op.label(),
+        Op::Custom(_) => tape.op_name(id).into(),
+        op => op.label(),
     }
 }
 
@@ -126,7 +128,7 @@ impl<T: Float> fmt::Display for Dot<'_, T> {
         for i in (0..n).filter(|&i| keep[i]) {
             let node = &tape.node(i);
             let requires = tape.node(i).requires();
-            let mut label = format!("{}\\n{}", esc(&tape.label(i)), op_label(&node.op, requires));
+            let mut label = format!("{}\\n{}", esc(&tape.label(i)), op_label(&tape, i, requires));
             let v = &node.value;
             if v.len() == 1 {
                 write!(label, "\\nvalue {}", num(v.item().to_f64()))?;

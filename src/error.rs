@@ -17,6 +17,23 @@ pub enum Error {
         /// How many elements that shape holds.
         expected: usize,
     },
+    /// A shape holds more elements than any buffer can: the product of its lengths, in
+    /// bytes, exceeds `isize::MAX` (or overflows `usize`).
+    ShapeOverflow {
+        /// Where: the constructor that was given the shape.
+        context: String,
+        /// The shape asked for.
+        shape: Vec<usize>,
+    },
+    /// The allocator refused a buffer (see [`Tensor::try_zeros`](crate::Tensor::try_zeros)).
+    OutOfMemory {
+        /// Where: the constructor that asked for the buffer.
+        context: String,
+        /// The shape asked for.
+        shape: Vec<usize>,
+        /// The bytes the buffer needed.
+        bytes: usize,
+    },
     /// A value that must be finite was not.
     NonFinite {
         /// Where: the constructor or file that found it.
@@ -38,6 +55,25 @@ pub enum Error {
         /// Every problem found, one per entry.
         problems: Vec<String>,
     },
+    /// A node's value or gradient is not finite: found by
+    /// [`Var::backward_checked`](crate::Var::backward_checked) or
+    /// [`Graph::check_values`](crate::Graph::check_values), naming the first such node.
+    NonFiniteNode {
+        /// `"value"` (the forward side) or `"gradient"` (the backward side).
+        side: &'static str,
+        /// The node's id on its tape.
+        node: usize,
+        /// The op that recorded it (`"leaf"` for a variable or constant).
+        op: &'static str,
+        /// The name given with [`Var::named`](crate::Var::named), if any.
+        name: Option<String>,
+        /// The first bad element: NaN, +∞ or −∞.
+        bad: f64,
+        /// Each input: its label (name or `op#id`) and the range of its value.
+        inputs: Vec<String>,
+        /// Where the node was recorded (`file:line:column`), in checked mode.
+        location: Option<String>,
+    },
     /// A direction had length zero, so u/|u| is undefined (as in
     /// [`directional_derivative`](crate::directional_derivative)).
     ZeroDirection {
@@ -51,6 +87,28 @@ pub enum Error {
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
+            Error::NonFiniteNode {
+                side,
+                node,
+                op,
+                name,
+                bad,
+                inputs,
+                location,
+            } => {
+                write!(f, "the {side} of node {node} ({op}")?;
+                if let Some(n) = name {
+                    write!(f, " \"{n}\"")?;
+                }
+                write!(f, ") is {bad}")?;
+                if let Some(at) = location {
+                    write!(f, ", recorded at {at}")?;
+                }
+                if !inputs.is_empty() {
+                    write!(f, "; inputs: {}", inputs.join(", "))?;
+                }
+                Ok(())
+            }
             Error::LengthMismatch {
                 len,
                 shape,
@@ -58,6 +116,19 @@ impl fmt::Display for Error {
             } => write!(
                 f,
                 "tensor data has {len} elements but shape {shape:?} needs {expected}"
+            ),
+            Error::ShapeOverflow { context, shape } => write!(
+                f,
+                "{context}: shape {shape:?} holds more elements than any buffer can \
+                 (the product of its lengths overflows)"
+            ),
+            Error::OutOfMemory {
+                context,
+                shape,
+                bytes,
+            } => write!(
+                f,
+                "{context}: could not allocate {bytes} bytes for shape {shape:?}"
             ),
             Error::NonFinite { context, index } => {
                 write!(f, "{context}: element {index} is not finite")

@@ -4,12 +4,31 @@ use std::fmt::{Debug, Display};
 use std::iter::Sum;
 use std::ops::{Add, AddAssign, Div, Mul, MulAssign, Neg, Sub, SubAssign};
 
+/// The seal: a public trait in a private module, so no crate but this one can name it, and
+/// so none can implement [`Float`], whose supertrait it is.
+mod sealed {
+    pub trait Sealed {}
+    impl Sealed for f32 {}
+    impl Sealed for f64 {}
+}
+
 /// A floating-point element type for [`Tensor`](crate::Tensor) and [`Graph`](crate::Graph).
 ///
-/// Implemented for `f32` and `f64` only. The methods are the IEEE functions the primitives
-/// need, so that every kernel is written once for both widths.
+/// Implemented for `f32` and `f64` only, and sealed: other crates cannot implement it, so
+/// the kernels may rely on IEEE binary32/binary64 semantics (the pool, the files and the
+/// accuracy figures all assume one of the two), and adding a method is not a breaking
+/// change. The methods are the IEEE functions the primitives need, so that every kernel is
+/// written once for both widths.
+///
+/// ```compile_fail,E0277
+/// // A type outside this crate cannot be a `Float`, whatever else it implements: the
+/// // private supertrait `Sealed` cannot be named, so it cannot be implemented.
+/// struct Half;
+/// impl tapegrad::Float for Half {}
+/// ```
 pub trait Float:
-    Copy
+    sealed::Sealed
+    + Copy
     + Debug
     + Display
     + Default

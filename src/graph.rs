@@ -66,27 +66,31 @@ impl<T: Float> fmt::Debug for Graph<T> {
 impl<T: Float> Graph<T> {
     /// A rank-0 variable leaf holding `x`. Its gradient is filled by `backward`.
     #[inline]
+    #[track_caller]
     pub fn scalar(&self, x: T) -> Var<'_, T> {
         self.leaf(x, true)
     }
 
     /// A variable leaf holding `t`. Its gradient is filled by `backward`.
+    #[track_caller]
     pub fn tensor(&self, t: Tensor<T>) -> Var<'_, T> {
         self.leaf(t, true)
     }
 
     /// A constant leaf: no gradient flows into it (its `grad()` reads zeros), and no work is
-    /// spent computing one. Use it for data: inputs, targets, masks.
-    pub fn constant(&self, t: Tensor<T>) -> Var<'_, T> {
+    /// spent computing one. Use it for data: inputs, targets, masks. A plain number works
+    /// too: `g.constant(2.0)` is a rank-0 constant.
+    #[track_caller]
+    pub fn constant(&self, t: impl Into<Tensor<T>>) -> Var<'_, T> {
         self.leaf(t, false)
     }
 
     #[inline(always)]
+    #[track_caller]
     fn leaf(&self, t: impl Into<Tensor<T>>, requires: bool) -> Var<'_, T> {
-        let id = self
-            .tape
-            .borrow_mut()
-            .push_node(Op::Leaf, [NONE; 2], t, requires);
+        let mut tape = self.tape.borrow_mut();
+        let id = tape.push_node(Op::Leaf, [NONE; 2], t, requires);
+        tape.locate(id, std::panic::Location::caller());
         Var { graph: self, id }
     }
 
@@ -176,8 +180,7 @@ impl<T: Float> Graph<T> {
         // The scalar fast path, taken before `op` goes anywhere: `op` is a constant at every
         // call site, so `ops::scalar` folds to the one kernel it names.
         // `requires` here, from the slots just read: both inputs of a binary op exist, so
-        // it needs no `NONE` test, and `|` reads both flags with no branch (P2 −1.9% of
-        // its instructions, and 5% faster timed in turns with `benches/minimal_tape.rs`).
+        // it needs no `NONE` test, and `|` reads both flags with no branch.
         let (scalars, requires) = match *args {
             [a] => {
                 let x = &tape.slots[a.id as usize];
@@ -198,6 +201,7 @@ impl<T: Float> Graph<T> {
                 tape.finish(id, value, requires)
             }
         };
+        tape.locate(id, std::panic::Location::caller());
         Var { graph: self, id }
     }
 }
@@ -417,7 +421,7 @@ mod tests {
         let x = g.scalar(2.0);
         let mut y = x;
         for _ in 0..100 {
-            y = y * x;
+            y *= x;
         }
         let t = g.tape.borrow();
         assert!(t.nodes().iter().all(|n| n.is_leaf()));

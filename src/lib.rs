@@ -38,17 +38,28 @@
 //!   not allocate per node.
 //! - [`Graph`] and [`Var`]: the tape and a `Copy` handle to one of its nodes. Operators
 //!   `+ - * /` broadcast as NumPy does.
-//! - A small set of primitives, each with its forward kernel and one backward rule (see the
-//!   `ops` module docs). The rule serves both `backward()` and the recorded `Graph::grad`.
+//! - A small set of primitives, each with its forward kernel and one backward rule: the
+//!   table with every derivative is [`primitives`]. The rule serves both `backward()` and the
+//!   recorded `Graph::grad`.
 //! - Composites (`sigmoid` and the rest) are plain functions of primitives and carry no
 //!   derivative code.
 //! - [`gradcheck`]: the finite-difference checker every op is tested with.
 //! - [`directional_derivative`] (∇f·u/|u| from one backward pass) and [`GradientDescent`]
-//!   (records its path and says why it stopped): the calculus the tutorial teaches, run by
-//!   `examples/calculus.rs`.
+//!   (stops on a target loss, a gradient tolerance or a step limit, and says which): the
+//!   calculus the tutorial teaches, run by `examples/calculus.rs`. [`objective`] lets a
+//!   closure kept in a `let` be passed to both. docs/expressions.md is the guide to
+//!   expressions and gradients outside machine learning.
 //! - Seeing why: [`trace`] writes ∂y/∂x out as a sum over paths of products of local
 //!   derivatives (`e_total.chain_rule(w5)`), [`dot`] exports a tape as Graphviz, and [`plot`]
 //!   draws line charts, scatter plots and filled grids as PNG or SVG.
+//!
+//! ## Features
+//!
+//! Both are on by default. With `default-features = false` the crate is the engine, `nn`,
+//! `optim`, `train` and `data`, on `smallvec`, `indexmap`, `ndarray` and `rand` alone.
+//!
+//! - `plot`: the [`plot`] module (`plotters`, and the DejaVu Sans font bundled in `assets/`).
+//! - `safetensors`: `Params::save`, `load`, `to_safetensors` and `load_safetensors`.
 //!
 //! ## Errors
 //!
@@ -58,9 +69,13 @@
 
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
+// Module docs of private modules never render: their examples belong on public items.
+#![warn(rustdoc::private_doc_tests)]
 
 mod backward;
 mod calculus;
+mod convenience;
+mod custom;
 mod descent;
 mod error;
 mod float;
@@ -69,25 +84,50 @@ pub mod nn;
 mod operators;
 mod ops;
 mod pool;
+mod rows;
 mod shape;
 mod tape;
 mod tape_cache;
 mod tensor;
+mod tensor_display;
 mod transforms;
 
 pub mod data;
-pub mod demo;
 pub mod dot;
 pub mod gradcheck;
 pub mod optim;
+#[cfg(feature = "plot")]
 pub mod plot;
 pub mod trace;
-pub mod tutorial;
+pub mod train;
 
-pub use calculus::directional_derivative;
+pub use calculus::{directional_derivative, objective};
+pub use custom::{CustomOp, Handle, Rule};
 pub use descent::{Descent, GradientDescent, Point, Stop};
 pub use error::Error;
 pub use float::Float;
 pub use graph::{Graph, Var};
 pub use tensor::Tensor;
 pub use transforms::{hessian, hvp, jacobian, jvp, value_and_grad};
+
+#[doc = include_str!("../docs/primitives.md")]
+pub mod primitives {}
+
+/// The guide docs/expressions.md, whose every snippet runs as a doctest so it cannot drift.
+#[cfg(doctest)]
+#[doc = include_str!("../docs/expressions.md")]
+pub struct ExpressionsGuide;
+
+/// The README's code blocks, compiled and run as doctests so that the README cannot drift from
+/// the API. Only under `cfg(doctest)`: the crate docs above carry their own example, and the
+/// README's relative links to `docs/` would not resolve on the docs page.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeDoctests;
+
+/// The guides' code blocks, run as doctests for the same reason.
+#[cfg(doctest)]
+#[doc = include_str!("../docs/calculus.md")]
+#[doc = include_str!("../docs/chain-rule.md")]
+#[doc = include_str!("../docs/neural-networks.md")]
+pub struct GuideDoctests;

@@ -14,16 +14,21 @@
 //! half and all of its capacity, and a miss allocates exactly n. There is one pool per
 //! element type (`f32`, `f64`) per thread; no locks, no `unsafe`.
 //!
-//! The pool is capped: at most [`MAX_BYTES`] bytes and [`MAX_PER_BUCKET`] blocks per bucket
-//! wait in one thread's pool for one element type; a freed block beyond the cap is returned
-//! to the allocator. So the memory it holds is bounded by the working set of the largest
-//! step, and never more than the cap.
+//! The pool is capped: at most a byte limit and [`MAX_PER_BUCKET`] blocks per bucket wait in
+//! one thread's pool for one element type; a freed block beyond the cap is returned to the
+//! allocator. So the memory it holds is bounded by the working set of the largest step, and
+//! never more than the cap. The byte limit is [`MAX_BYTES`] (256 MiB) for the first thread
+//! that pools a buffer, normally the program's main thread, where training runs, and
+//! [`OTHER_THREAD_MAX_BYTES`] (32 MiB) for every later thread, so that a program with many
+//! worker threads does not quietly keep 256 MiB in each (32 threads would hold 16 GiB);
+//! [`set_limit`] changes it for the calling thread.
 
 use crate::float::Float;
 use crate::shape::Shape;
 use std::any::Any;
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 /// The heap block of a non-scalar tensor: its shape and its row-major data.
 #[derive(PartialEq)]
@@ -32,8 +37,40 @@ pub(crate) struct Array<T> {
     pub(crate) data: Vec<T>,
 }
 
-/// The most bytes of free buffers one thread keeps for one element type.
+/// The most bytes of free buffers the first thread to pool a buffer keeps for one element
+/// type, unless [`set_limit`] says otherwise.
 pub(crate) const MAX_BYTES: usize = 256 << 20;
+
+/// The most bytes of free buffers any later thread keeps for one element type, unless
+/// [`set_limit`] says otherwise. A step's working set that exceeds it still runs, but
+/// allocates the excess afresh each step.
+pub(crate) const OTHER_THREAD_MAX_BYTES: usize = 32 << 20;
+
+/// Whether some thread has already taken the first thread's limit.
+static FIRST_TAKEN: AtomicBool = AtomicBool::new(false);
+
+/// The byte limit a thread starts with: [`MAX_BYTES`] for the first thread to ask,
+/// [`OTHER_THREAD_MAX_BYTES`] for the rest. Decided once per thread (not per element type),
+/// so both of the first thread's pools get the large limit.
+fn default_limit() -> usize {
+    thread_local! {
+        static FIRST: Cell<Option<bool>> = const { Cell::new(None) };
+    }
+    let first = FIRST
+        .try_with(|f| {
+            let first = f
+                .get()
+                .unwrap_or_else(|| !FIRST_TAKEN.swap(true, Ordering::Relaxed));
+            f.set(Some(first));
+            first
+        })
+        .unwrap_or(false);
+    if first {
+        MAX_BYTES
+    } else {
+        OTHER_THREAD_MAX_BYTES
+    }
+}
 
 /// The most free blocks one size bucket keeps.
 pub(crate) const MAX_PER_BUCKET: usize = 512;
@@ -48,6 +85,9 @@ pub(crate) type Block<T> = Arc<Array<T>>;
 struct Pool<T> {
     buckets: [Vec<Block<T>>; BUCKETS],
     bytes: usize,
+    /// The byte limit; `None` until first needed, then [`default_limit`] or what
+    /// [`set_limit`] set.
+    limit: Option<usize>,
 }
 
 impl<T> Pool<T> {
@@ -55,7 +95,26 @@ impl<T> Pool<T> {
         Pool {
             buckets: [const { Vec::new() }; BUCKETS],
             bytes: 0,
+            limit: None,
         }
+    }
+
+    fn limit(&mut self) -> usize {
+        *self.limit.get_or_insert_with(default_limit)
+    }
+
+    /// Frees blocks, largest buckets first, until the pool holds at most its limit.
+    fn trim(&mut self) -> Vec<Block<T>> {
+        let limit = self.limit();
+        let mut freed = Vec::new();
+        for bucket in self.buckets.iter_mut().rev() {
+            while self.bytes > limit {
+                let Some(a) = bucket.pop() else { break };
+                self.bytes -= a.data.capacity() * size_of::<T>();
+                freed.push(a);
+            }
+        }
+        freed
     }
 
     fn take(&mut self, n: usize) -> Option<Block<T>> {
@@ -70,8 +129,9 @@ impl<T> Pool<T> {
     fn give(&mut self, a: Block<T>) -> Option<Block<T>> {
         let cap = a.data.capacity();
         let bytes = cap * size_of::<T>();
+        let limit = self.limit();
         let bucket = &mut self.buckets[log2(cap)];
-        if cap == 0 || self.bytes + bytes > MAX_BYTES || bucket.len() >= MAX_PER_BUCKET {
+        if cap == 0 || self.bytes + bytes > limit || bucket.len() >= MAX_PER_BUCKET {
             return Some(a);
         }
         if bucket.capacity() == bucket.len() {
@@ -184,6 +244,24 @@ pub(crate) fn pooled_bytes<T: Float>() -> usize {
     with(|p: &mut Pool<T>| p.bytes).unwrap_or(0)
 }
 
+/// This thread's byte limit for `T`.
+pub(crate) fn limit<T: Float>() -> usize {
+    with(|p: &mut Pool<T>| p.limit()).unwrap_or(0)
+}
+
+/// Sets this thread's byte limit for `T`, returning the old one; buffers beyond the new limit
+/// go back to the allocator now.
+pub(crate) fn set_limit<T: Float>(bytes: usize) -> usize {
+    let (old, _freed) = with(|p: &mut Pool<T>| {
+        let old = p.limit();
+        p.limit = Some(bytes);
+        (old, p.trim())
+    })
+    .unwrap_or((0, Vec::new()));
+    // `_freed` is dropped here, outside the pool's borrow.
+    old
+}
+
 /// Returns every free buffer of this thread's pool for `T` to the allocator; the bytes freed.
 pub(crate) fn release<T: Float>() -> usize {
     let taken = with(|p: &mut Pool<T>| {
@@ -232,6 +310,7 @@ mod tests {
     #[test]
     fn the_pool_refuses_blocks_beyond_its_caps() {
         let mut p = Pool::<f64>::new();
+        p.limit = Some(MAX_BYTES);
         for _ in 0..MAX_PER_BUCKET {
             assert!(p.give(block(4)).is_none());
         }
@@ -274,5 +353,31 @@ mod tests {
         assert!(take::<f64>(1000).data.capacity() >= 1000);
         assert_eq!(take::<f32>(1000).data.capacity(), 1000);
         assert_eq!(pooled_bytes::<f32>(), before.0);
+    }
+
+    #[test]
+    fn later_threads_start_with_the_smaller_limit_and_can_change_it() {
+        // This thread asks first or not; a thread spawned after it is never the first.
+        let here = limit::<f64>();
+        assert!(here == MAX_BYTES || here == OTHER_THREAD_MAX_BYTES);
+        let later = std::thread::spawn(|| {
+            let start = (limit::<f32>(), limit::<f64>());
+            give::<f64>(block(1 << 20)); // 8 MiB: under either limit
+            assert_eq!(pooled_bytes::<f64>(), 8 << 20);
+            assert_eq!(set_limit::<f64>(1 << 20), OTHER_THREAD_MAX_BYTES);
+            let after = (pooled_bytes::<f64>(), limit::<f64>(), limit::<f32>());
+            give::<f64>(block(1 << 18)); // 2 MiB: over the new 1 MiB limit
+            (start, after, pooled_bytes::<f64>())
+        })
+        .join()
+        .unwrap();
+        let want = (OTHER_THREAD_MAX_BYTES, OTHER_THREAD_MAX_BYTES);
+        assert_eq!(later.0, want, "both element types of a later thread");
+        assert_eq!(
+            later.1,
+            (0, 1 << 20, OTHER_THREAD_MAX_BYTES),
+            "lowering the limit frees what is over it, for that type only"
+        );
+        assert_eq!(later.2, 0, "a block over the limit is refused");
     }
 }

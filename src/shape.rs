@@ -12,6 +12,52 @@ use smallvec::SmallVec;
 /// A shape, inline up to rank 4.
 pub(crate) type Shape = SmallVec<[usize; 4]>;
 
+/// The number of elements in a tensor of `shape` with elements of type `T`, or `None` when
+/// no buffer could hold it.
+///
+/// The rule (ndarray's): the product of the *nonzero* lengths, times `size_of::<T>()`, must
+/// not exceed `isize::MAX` bytes, the most a `Vec` can hold. Counting only nonzero lengths
+/// makes the rule closed under the shapes derived from a valid one: every sub-shape, every
+/// shape it broadcasts from, and `[0, n, m]` with its 0 set to 1 are valid too, so kernels
+/// that multiply parts of a checked shape cannot overflow. Every multiplication is checked:
+/// nothing wraps.
+pub(crate) fn checked_len<T>(shape: &[usize]) -> Option<usize> {
+    let mut nonzero: usize = 1;
+    let mut empty = false;
+    for &d in shape {
+        if d == 0 {
+            empty = true;
+        } else {
+            nonzero = nonzero.checked_mul(d)?;
+        }
+    }
+    let bytes = nonzero.checked_mul(size_of::<T>().max(1))?;
+    if bytes > isize::MAX as usize {
+        return None;
+    }
+    Some(if empty { 0 } else { nonzero })
+}
+
+/// [`checked_len`], or a panic at the caller's line naming `op` and the shape.
+#[track_caller]
+#[inline]
+pub(crate) fn len_of<T>(op: &str, shape: &[usize]) -> usize {
+    match checked_len::<T>(shape) {
+        Some(n) => n,
+        None => overflow_panic(op, shape, size_of::<T>()),
+    }
+}
+
+#[cold]
+#[inline(never)]
+#[track_caller]
+fn overflow_panic(op: &str, shape: &[usize], size: usize) -> ! {
+    panic!(
+        "{op}: shape {shape:?} holds more elements than any buffer can \
+         (the product of its lengths times {size} bytes exceeds isize::MAX)"
+    )
+}
+
 /// The broadcast shape of `a` and `b`, or `None` when they do not broadcast.
 pub(crate) fn broadcast_shape(a: &[usize], b: &[usize]) -> Option<Shape> {
     let n = a.len().max(b.len());
@@ -116,6 +162,7 @@ fn is_col(s: &[usize], out: &[usize]) -> bool {
 /// Equal shapes, a one-element side, a repeated row and a repeated column each take a
 /// contiguous loop; only other broadcasts walk the index odometer. The result's buffer comes
 /// from the pool.
+#[track_caller]
 pub(crate) fn zip<T: Float>(
     a: &Tensor<T>,
     b: &Tensor<T>,
@@ -123,6 +170,7 @@ pub(crate) fn zip<T: Float>(
     f: impl Fn(T, T) -> T,
 ) -> Tensor<T> {
     let (da, db) = (a.data(), b.data());
+    len_of::<T>("broadcast", out);
     if out.is_empty() {
         return Tensor::scalar(f(da[0], db[0]));
     }
@@ -232,15 +280,16 @@ fn sum<T: Float>(xs: &[T]) -> T {
 
 /// Repeats `t` along its length-1 and missing axes to shape `target` (the caller has checked
 /// `broadcasts_to(t.shape(), target)`).
+#[track_caller]
 pub(crate) fn broadcast_to<T: Float>(t: &Tensor<T>, target: &[usize]) -> Tensor<T> {
     if t.shape() == target {
         return t.clone();
     }
+    let total = len_of::<T>("broadcast_to", target);
     let src = t.data();
     if src.len() == 1 {
         return Tensor::full(target, src[0]);
     }
-    let total: usize = target.iter().product();
     Tensor::build(target, |v| {
         if is_row(t.shape(), target) {
             while v.len() < total {

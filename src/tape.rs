@@ -21,6 +21,7 @@
 use crate::float::Float;
 use crate::ops::{self, Op};
 use crate::tensor::Tensor;
+use std::panic::Location;
 use std::sync::Arc;
 
 /// The index of a node on its tape.
@@ -137,7 +138,7 @@ pub(crate) struct Tape<T: Float> {
     /// Literal names (the common case, `.named("w1")`) are kept apart as plain pairs of node
     /// id and string, so naming is one push of three words and clearing drops nothing. (One
     /// list of `(NodeId, enum)` pairs for all names went through the stack on every push and
-    /// stalled it; two lists, ids and strings, cost P1 2% more instructions than one.)
+    /// stalled it; two lists, ids and strings, would add a second push per name.)
     pub(crate) literals: Vec<(NodeId, &'static str)>,
     /// Other names, each with the number of literal names given before it (to tell which of
     /// two names of one node is the newer).
@@ -146,6 +147,39 @@ pub(crate) struct Tape<T: Float> {
     pub(crate) indices: Vec<Vec<usize>>,
     /// False on a [`Graph::inference`] tape: nodes keep their values and nothing else.
     pub(crate) records: bool,
+    /// What only some tapes use (hooks, source lines); `None` on most, so the common path
+    /// pays one test.
+    pub(crate) extras: Option<Box<Extras<T>>>,
+    /// The custom ops on the tape; their nodes hold positions in this table.
+    pub(crate) customs: Vec<Arc<dyn crate::custom::CustomOp<T>>>,
+}
+
+/// A gradient hook: reads a node's complete gradient and may return a replacement.
+pub(crate) type Hook<T> = Box<dyn FnMut(&Tensor<T>) -> Option<Tensor<T>>>;
+
+/// The parts of a tape that only some graphs use.
+pub(crate) struct Extras<T: Float> {
+    /// Gradient hooks, in the order they were added ([`Var::on_grad`](crate::Var::on_grad)).
+    pub(crate) hooks: Vec<(NodeId, Hook<T>)>,
+    /// In checked mode ([`Graph::checked`](crate::Graph::checked)), the caller's source line
+    /// of each node, indexed by id (nodes recorded by a backward pass have none).
+    pub(crate) locations: Option<Vec<(NodeId, &'static Location<'static>)>>,
+}
+
+impl<T: Float> Extras<T> {
+    /// Empties the lists and keeps the mode.
+    fn clear(&mut self) {
+        self.hooks.clear();
+        if let Some(l) = &mut self.locations {
+            l.clear();
+        }
+    }
+
+    /// The source line where node `id` was recorded, if known.
+    pub(crate) fn location(&self, id: NodeId) -> Option<&'static Location<'static>> {
+        let l = self.locations.as_ref()?;
+        l.iter().rev().find(|(i, _)| *i == id).map(|(_, loc)| *loc)
+    }
 }
 
 impl<T: Float> Default for Tape<T> {
@@ -164,6 +198,8 @@ impl<T: Float> Default for Tape<T> {
             names: Vec::new(),
             indices: Vec::new(),
             records: true,
+            extras: None,
+            customs: Vec::new(),
         }
     }
 }
@@ -186,6 +222,30 @@ impl<T: Float> Tape<T> {
         self.literals.clear();
         self.names.clear();
         self.indices.clear();
+        self.customs.clear();
+        if let Some(e) = &mut self.extras {
+            e.clear();
+        }
+    }
+
+    /// The tape's extras, made on first use.
+    pub(crate) fn extras(&mut self) -> &mut Extras<T> {
+        self.extras.get_or_insert_with(|| {
+            Box::new(Extras {
+                hooks: Vec::new(),
+                locations: None,
+            })
+        })
+    }
+
+    /// In checked mode, notes the caller's line for node `id`.
+    #[inline(always)]
+    pub(crate) fn locate(&mut self, id: NodeId, at: &'static Location<'static>) {
+        if let Some(e) = &mut self.extras
+            && let Some(l) = &mut e.locations
+        {
+            l.push((id, at));
+        }
     }
 
     pub(crate) fn new() -> Self {
@@ -383,8 +443,24 @@ impl<T: Float> Tape<T> {
     pub(crate) fn label(&self, id: usize) -> String {
         match self.name_of(id as NodeId) {
             Some(n) => n.to_string(),
-            None => format!("{}#{id}", self.slots[id].op.name()),
+            None => format!("{}#{id}", self.op_name(id)),
         }
+    }
+
+    /// The name of node `id`'s op: a custom op's own name, else the primitive's.
+    pub(crate) fn op_name(&self, id: usize) -> &'static str {
+        match self.slots[id].op {
+            Op::Custom(c) => self.customs[c.index as usize].name(),
+            op => op.name(),
+        }
+    }
+
+    /// Whether `backward` may take the scalar pass: every value is a scalar, and no hook or
+    /// custom op needs the general one.
+    pub(crate) fn all_scalars(&self) -> bool {
+        self.arrays == 0
+            && self.customs.is_empty()
+            && self.extras.as_ref().is_none_or(|e| e.hooks.is_empty())
     }
 
     /// The name given to node `id` with [`Var::named`] (the newest, if it was named twice).

@@ -31,6 +31,7 @@ pub(crate) fn keep<T: Float>(tape: &mut Tape<T>) {
     }
     tape.clear();
     tape.records = true;
+    tape.extras = None;
     let any: &mut dyn Any = tape;
     if let Some(t) = any.downcast_mut::<Tape<f64>>() {
         store(&F64, t);

@@ -14,7 +14,7 @@
 use crate::error::Error;
 use crate::float::Float;
 use crate::pool::{self, Array};
-use crate::shape::Shape;
+use crate::shape::{self, Shape};
 use std::fmt;
 use std::sync::Arc;
 
@@ -31,6 +31,24 @@ use std::sync::Arc;
 /// A clone shares the data until one side writes to it (copy-on-write), so cloning costs
 /// no copy. Dropping the last holder of a buffer hands it to a per-thread pool, from which
 /// new tensors take theirs.
+///
+/// # Shapes and memory
+///
+/// Every shape given to a constructor or an op is counted with checked multiplication: a
+/// shape whose element count overflows (the product of its nonzero lengths, in bytes, past
+/// `isize::MAX`) is an [`Error::ShapeOverflow`] from [`Tensor::from_vec`],
+/// [`Tensor::from_vec_finite`] and [`Tensor::try_zeros`], and a panic naming the call and the
+/// shape from [`Tensor::zeros`], [`Tensor::ones`], [`Tensor::full`] and the ops. Nothing
+/// wraps to a small count.
+///
+/// A shape that fits but whose buffer the allocator cannot supply is another matter: like
+/// `Vec`, every function that allocates a buffer aborts the process then. Those are
+/// [`Tensor::zeros`], [`Tensor::ones`], [`Tensor::full`], [`Tensor::map`],
+/// [`Tensor::to_f64`], [`Tensor::from_f64`], [`Tensor::data_mut`] on a shared tensor (it
+/// copies), [`Tensor::into_vec`] on a shared tensor, and every op's result. Only
+/// [`Tensor::try_zeros`] reports the failure, as [`Error::OutOfMemory`]: use it for sizes
+/// that come from outside the program. ([`Tensor::from_vec`] takes a `Vec` already
+/// allocated and allocates nothing for a rank ≥ 1 tensor beyond its small header.)
 #[derive(PartialEq)]
 pub struct Tensor<T: Float> {
     /// The shape and data of any tensor but a scalar; `None` for a scalar.
@@ -72,8 +90,8 @@ impl<T: Float> Tensor<T> {
     }
 
     /// Replaces a tensor that holds a scalar (a tape slot) by `value`: on that path a store
-    /// and nothing else; an array, should one be there, is dropped out of line (measured: a
-    /// plain `drop` of the old value costs 1–2% more instructions per scalar push).
+    /// and nothing else; an array, should one be there, is dropped out of line, so the drop
+    /// glue of the array case is not inlined into every scalar push.
     #[inline(always)]
     pub(crate) fn overwrite_scalar(&mut self, value: Self) {
         let old = std::mem::replace(self, value);
@@ -105,11 +123,23 @@ impl<T: Float> Clone for Tensor<T> {
 impl<T: Float> Tensor<T> {
     /// Builds a tensor from row-major `data` and a `shape`.
     ///
+    /// ```
+    /// use tapegrad::Tensor;
+    /// // 2³² · 2³² elements would wrap to 0 in a plain product: an error, not an empty tensor.
+    /// assert!(Tensor::<f64>::from_vec(vec![], &[1 << 32, 1 << 32]).is_err());
+    /// ```
+    ///
     /// # Errors
     /// [`Error::LengthMismatch`] when `data.len()` is not the product of `shape`; the error
-    /// names both numbers.
+    /// names both numbers. [`Error::ShapeOverflow`] when the shape holds more elements than
+    /// any buffer can (the product of its lengths overflows).
     pub fn from_vec(data: Vec<T>, shape: &[usize]) -> Result<Self, Error> {
-        let expected: usize = shape.iter().product();
+        let Some(expected) = shape::checked_len::<T>(shape) else {
+            return Err(Error::ShapeOverflow {
+                context: "Tensor::from_vec".into(),
+                shape: shape.to_vec(),
+            });
+        };
         if data.len() != expected {
             return Err(Error::LengthMismatch {
                 len: data.len(),
@@ -142,28 +172,105 @@ impl<T: Float> Tensor<T> {
     }
 
     /// A tensor of `shape` filled with `x`.
+    ///
+    /// ```
+    /// use tapegrad::Tensor;
+    /// assert_eq!(Tensor::full(&[2], 7.0).data(), &[7.0, 7.0]);
+    /// ```
+    ///
+    /// # Panics
+    /// When the shape holds more elements than any buffer can (the product of its lengths
+    /// overflows); the message names `Tensor::full` and the shape.
+    ///
+    /// # Aborts
+    /// Like `Vec::with_capacity`, when the allocator cannot supply the buffer the process
+    /// aborts. For sizes that come from outside, use [`Tensor::try_zeros`].
+    #[track_caller]
     pub fn full(shape: &[usize], x: T) -> Self {
-        if shape.is_empty() {
-            return Self::scalar(x); // inline: no allocation
-        }
-        let n = shape.iter().product();
-        Self::build(shape, |v| v.resize(n, x))
+        Self::filled("Tensor::full", shape, x)
     }
 
     /// A tensor of `shape` filled with 0.
+    ///
+    /// # Panics
+    /// As [`Tensor::full`], naming `Tensor::zeros`.
+    ///
+    /// # Aborts
+    /// As [`Tensor::full`]: on memory exhaustion. See [`Tensor::try_zeros`].
+    #[track_caller]
     pub fn zeros(shape: &[usize]) -> Self {
-        Self::full(shape, T::ZERO)
+        Self::filled("Tensor::zeros", shape, T::ZERO)
     }
 
     /// A tensor of `shape` filled with 1.
+    ///
+    /// # Panics
+    /// As [`Tensor::full`], naming `Tensor::ones`.
+    ///
+    /// # Aborts
+    /// As [`Tensor::full`]: on memory exhaustion.
+    #[track_caller]
     pub fn ones(shape: &[usize]) -> Self {
-        Self::full(shape, T::ONE)
+        Self::filled("Tensor::ones", shape, T::ONE)
+    }
+
+    /// A tensor of `shape` filled with `x`, or a panic naming `op` when the shape overflows.
+    #[track_caller]
+    fn filled(op: &str, shape: &[usize], x: T) -> Self {
+        if shape.is_empty() {
+            return Self::scalar(x); // inline: no allocation
+        }
+        let n = shape::len_of::<T>(op, shape);
+        Self::build(shape, |v| v.resize(n, x))
+    }
+
+    /// A tensor of `shape` filled with 0, or an error when its buffer cannot be had: for
+    /// sizes that come from outside the program (a file's header, a request), where
+    /// [`Tensor::zeros`] would abort the process on memory exhaustion.
+    ///
+    /// The buffer is reserved with `Vec::try_reserve_exact`, so an allocation the allocator
+    /// refuses is reported, not fatal. (On systems that overcommit memory, such as Linux by
+    /// default, a reservation may succeed and the process be killed later when the pages are
+    /// touched; no library can see that coming.)
+    ///
+    /// ```
+    /// use tapegrad::Tensor;
+    /// assert_eq!(Tensor::<f64>::try_zeros(&[2, 3]).unwrap().data(), &[0.0; 6]);
+    /// // 2⁴⁰ f64 are 8 TiB: an error, not an abort.
+    /// assert!(Tensor::<f64>::try_zeros(&[1 << 40]).is_err());
+    /// assert!(Tensor::<f64>::try_zeros(&[1 << 32, 1 << 32]).is_err());
+    /// ```
+    ///
+    /// # Errors
+    /// [`Error::ShapeOverflow`] when the shape holds more elements than any buffer can;
+    /// [`Error::OutOfMemory`] when the allocator refuses the buffer.
+    pub fn try_zeros(shape: &[usize]) -> Result<Self, Error> {
+        const CONTEXT: &str = "Tensor::try_zeros";
+        let Some(n) = shape::checked_len::<T>(shape) else {
+            return Err(Error::ShapeOverflow {
+                context: CONTEXT.into(),
+                shape: shape.to_vec(),
+            });
+        };
+        let mut data = Vec::new();
+        if data.try_reserve_exact(n).is_err() {
+            return Err(Error::OutOfMemory {
+                context: CONTEXT.into(),
+                shape: shape.to_vec(),
+                bytes: n * size_of::<T>(), // checked_len bounds this by isize::MAX
+            });
+        }
+        data.resize(n, T::ZERO);
+        if shape.is_empty() {
+            return Ok(Self::scalar(T::ZERO));
+        }
+        Ok(Self::from_parts(Shape::from_slice(shape), data))
     }
 
     /// Builds from a shape and data whose lengths are known to agree.
     #[track_caller]
     pub(crate) fn from_parts(shape: Shape, data: Vec<T>) -> Self {
-        debug_assert_eq!(shape.iter().product::<usize>(), data.len());
+        debug_assert_eq!(shape::checked_len::<T>(&shape), Some(data.len()));
         if shape.is_empty() {
             Self::scalar(data[0])
         } else {
@@ -181,7 +288,7 @@ impl<T: Float> Tensor<T> {
     #[inline]
     #[track_caller]
     pub(crate) fn build(shape: &[usize], fill: impl FnOnce(&mut Vec<T>)) -> Self {
-        let n = shape.iter().product();
+        let n = shape::len_of::<T>("tensor", shape);
         let mut block = pool::take::<T>(n);
         let a = pool::unique(&mut block);
         fill(&mut a.data);
@@ -201,9 +308,10 @@ impl<T: Float> Tensor<T> {
 
     /// The bytes of free tensor buffers of this element type that the current thread keeps
     /// for reuse. Dropping the last tensor that holds a buffer hands it to a per-thread pool
-    /// (capped at 256 MiB and 512 buffers per size class, per element type), from which new
-    /// tensors take theirs: that is what lets a training step on a reused [`Graph`](crate::Graph)
-    /// run without heap allocations. The pool holds about one step's working set.
+    /// (capped at [`Tensor::pool_limit`] bytes and 512 buffers per size class, per element
+    /// type), from which new tensors take theirs: that is what lets a training step on a
+    /// reused [`Graph`](crate::Graph) run without heap allocations. The pool holds about one
+    /// step's working set.
     ///
     /// ```
     /// use tapegrad::Tensor;
@@ -216,6 +324,40 @@ impl<T: Float> Tensor<T> {
         pool::pooled_bytes::<T>()
     }
 
+    /// The most bytes of free buffers of this element type the current thread's pool keeps
+    /// (see [`Tensor::pooled_bytes`]): by default 256 MiB for the first thread to pool a
+    /// buffer (normally the main thread) and 32 MiB for every later thread, so that many
+    /// worker threads do not each keep 256 MiB. [`Tensor::set_pool_limit`] changes it.
+    ///
+    /// ```
+    /// use tapegrad::Tensor;
+    /// drop(Tensor::<f64>::zeros(&[1])); // the main thread pools first
+    /// let worker = std::thread::spawn(Tensor::<f64>::pool_limit).join().unwrap();
+    /// assert_eq!((Tensor::<f64>::pool_limit(), worker), (256 << 20, 32 << 20));
+    /// ```
+    pub fn pool_limit() -> usize {
+        pool::limit::<T>()
+    }
+
+    /// Sets the most bytes of free buffers of this element type the current thread's pool
+    /// keeps, and returns the old limit. Buffers beyond the new limit go back to the
+    /// allocator at once. 0 turns pooling off for this thread and type; a limit below a
+    /// step's working set makes each step allocate the excess afresh.
+    ///
+    /// ```
+    /// use tapegrad::Tensor;
+    /// std::thread::spawn(|| {
+    ///     Tensor::<f32>::set_pool_limit(0);
+    ///     drop(Tensor::<f32>::zeros(&[1000]));
+    ///     assert_eq!(Tensor::<f32>::pooled_bytes(), 0); // nothing kept
+    /// })
+    /// .join()
+    /// .unwrap();
+    /// ```
+    pub fn set_pool_limit(bytes: usize) -> usize {
+        pool::set_limit::<T>(bytes)
+    }
+
     /// Returns this thread's free tensor buffers of this element type to the allocator
     /// (after training, say), and the number of bytes freed. Later tensors allocate afresh
     /// until the pool has filled up again. See [`Tensor::pooled_bytes`].
@@ -226,9 +368,10 @@ impl<T: Float> Tensor<T> {
     /// A tensor of non-empty `shape` whose elements have unspecified values (a recycled
     /// buffer's old contents, or 0), for a kernel that overwrites them all.
     #[inline]
+    #[track_caller]
     pub(crate) fn stale(shape: &[usize]) -> Self {
         debug_assert!(!shape.is_empty());
-        let mut block = pool::take_stale::<T>(shape.iter().product());
+        let mut block = pool::take_stale::<T>(shape::len_of::<T>("tensor", shape));
         let a = pool::unique(&mut block);
         a.shape.clear();
         a.shape.extend_from_slice(shape);
@@ -242,6 +385,7 @@ impl<T: Float> Tensor<T> {
     /// the pool that holds unspecified values until then (no clearing pass). A rank-0 result
     /// is stored inline.
     #[inline]
+    #[track_caller]
     pub(crate) fn overwrite(shape: &[usize], fill: impl FnOnce(&mut [T])) -> Self {
         if shape.is_empty() {
             let mut x = [T::ZERO];
@@ -401,7 +545,10 @@ impl<T: Float> Tensor<T> {
     /// kept).
     #[track_caller]
     pub(crate) fn with_shape(mut self, shape: &[usize]) -> Self {
-        debug_assert_eq!(shape.iter().product::<usize>(), self.len());
+        // Checked here as well as by the caller: a product that wrapped to this length
+        // (`[2³², 2³²]` against 0 elements) must not pass.
+        let n = shape::len_of::<T>("reshape", shape);
+        debug_assert_eq!(n, self.len());
         if let (Some(a), false) = (&mut self.block, shape.is_empty()) {
             if let Some(a) = Arc::get_mut(a) {
                 a.shape.clear();
@@ -445,12 +592,65 @@ impl<T: Float> From<T> for Tensor<T> {
 }
 
 impl<T: Float> fmt::Debug for Tensor<T> {
+    /// `Tensor(2.5)` for a scalar; `Tensor(shape=[2, 3], data=[1.0, …, 6.0])` with every
+    /// element, row-major, up to [`SUMMARY_THRESHOLD`] elements; beyond that the nested
+    /// summary of [`fmt_summary`], so that a `[1000, 1000]` tensor prints a few hundred
+    /// characters, not megabytes.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match &self.block {
             None => write!(f, "Tensor({:?})", self.x),
-            Some(a) => write!(f, "Tensor(shape={:?}, data={:?})", &a.shape[..], a.data),
+            Some(a) if a.data.len() <= SUMMARY_THRESHOLD => {
+                write!(f, "Tensor(shape={:?}, data={:?})", &a.shape[..], a.data)
+            }
+            Some(a) => {
+                write!(f, "Tensor(shape={:?}, data=", &a.shape[..])?;
+                fmt_summary(f, &a.shape, &a.data, |f, x| write!(f, "{x:?}"))?;
+                f.write_str(")")
+            }
         }
     }
+}
+
+/// Tensors of more elements than this are summarised when formatted (PyTorch's threshold).
+const SUMMARY_THRESHOLD: usize = 1000;
+
+/// How many entries a summary shows at each end of a long axis (PyTorch's `edgeitems`).
+const EDGE_ITEMS: usize = 3;
+
+/// Writes `data` of `shape` as nested lists, one level per axis, showing only the first and
+/// last [`EDGE_ITEMS`] entries of any axis longer than twice that, with `...` between, as
+/// NumPy, ndarray and PyTorch summarise large arrays:
+/// `[[0.0, 1.0, 2.0, ..., 997.0, 998.0, 999.0], ..., [...]]`. Each element is written by
+/// `elem`, so `Debug` and a `Display` can share the layout with their own number format.
+///
+/// The recursion is one level per axis, so its depth is the rank. `shape` is a valid shape
+/// holding `data.len()` elements.
+fn fmt_summary<T: Copy>(
+    f: &mut fmt::Formatter<'_>,
+    shape: &[usize],
+    data: &[T],
+    elem: impl Fn(&mut fmt::Formatter<'_>, T) -> fmt::Result + Copy,
+) -> fmt::Result {
+    let Some((&n, rest)) = shape.split_first() else {
+        return elem(f, data[0]);
+    };
+    let stride: usize = rest.iter().product();
+    let shown: Vec<usize> = if n > 2 * EDGE_ITEMS {
+        (0..EDGE_ITEMS).chain(n - EDGE_ITEMS..n).collect()
+    } else {
+        (0..n).collect()
+    };
+    f.write_str("[")?;
+    for (k, &i) in shown.iter().enumerate() {
+        if k > 0 {
+            f.write_str(", ")?;
+        }
+        if n > 2 * EDGE_ITEMS && k == EDGE_ITEMS {
+            f.write_str("..., ")?;
+        }
+        fmt_summary(f, rest, &data[i * stride..(i + 1) * stride], elem)?;
+    }
+    f.write_str("]")
 }
 
 #[cfg(test)]
@@ -509,6 +709,36 @@ mod tests {
                 index: 1
             }
         );
+    }
+
+    #[test]
+    fn debug_summarises_a_large_tensor() {
+        let t = Tensor::from_vec((0..1_000_000).map(f64::from).collect(), &[1000, 1000]).unwrap();
+        let s = format!("{t:?}");
+        // 7 rows shown (3, an ellipsis, 3) of 7 entries each: a few hundred characters.
+        assert!(s.len() < 600, "{} characters: {s}", s.len());
+        assert!(s.starts_with("Tensor(shape=[1000, 1000], data=[[0.0, 1.0, 2.0, ..., 997.0, 998.0, 999.0], [1000.0,"), "{s}");
+        assert!(
+            s.ends_with("[999000.0, 999001.0, 999002.0, ..., 999997.0, 999998.0, 999999.0]])"),
+            "{s}"
+        );
+        assert_eq!(
+            s.matches("...").count(),
+            7,
+            "one per shown row and one between rows: {s}"
+        );
+        // At the threshold every element is still shown, flat.
+        let small = Tensor::from_vec(vec![0.5; 1000], &[10, 100]).unwrap();
+        assert_eq!(format!("{small:?}").matches("0.5").count(), 1000);
+        assert!(!format!("{small:?}").contains("..."));
+        // Short axes of a large tensor are shown whole; empty axes print as [].
+        let wide = Tensor::<f32>::zeros(&[2, 2000]);
+        assert_eq!(format!("{wide:?}").matches("...").count(), 2);
+        assert_eq!(
+            format!("{:?}", Tensor::<f64>::zeros(&[2, 0])),
+            "Tensor(shape=[2, 0], data=[])"
+        );
+        assert_eq!(format!("{:?}", Tensor::scalar(2.5)), "Tensor(2.5)");
     }
 
     #[test]

@@ -282,6 +282,7 @@ impl<T: Float> LocalRule<T> {
             grads: &mut self.grads,
             scratch: &mut self.scratch,
             indices: &tape.indices,
+            customs: &tape.customs,
             id: c,
         };
         ops::rule(&node.op, &mut eager);

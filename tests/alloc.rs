@@ -9,8 +9,11 @@
 
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::cell::Cell;
-use tapegrad::tutorial::{LEARNING_RATE, Network};
+#[path = "../examples/common/tutorial.rs"]
+#[allow(dead_code)]
+mod tutorial;
 use tapegrad::{Graph, Tensor};
+use tutorial::{LEARNING_RATE, Network};
 
 struct Counting;
 

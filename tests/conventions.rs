@@ -111,18 +111,24 @@ fn tanh_at_large_inputs_is_its_exact_limit_with_grad_zero() {
 }
 
 #[test]
-fn softsign_at_1e30_is_exactly_one_with_grad_zero_and_at_1000_is_correctly_rounded() {
-    for (x0, limit) in [(1e30, 1.0), (-1e30, -1.0)] {
-        assert_eq!(at(|x| x.softsign(), x0), (limit, 0.0), "softsign({x0})");
-    }
-    // softsign approaches ±1 only polynomially: at ±1000 it is ±1000/1001, slope 1/1001².
-    // The slope comes out of the chain rule as 1/1001 − 1000/1001², a difference of nearly
-    // equal numbers, so it is right to about 1e-10 relative, not to the last bit.
-    for x0 in [1000.0, -1000.0] {
+fn softsign_at_1e30_is_exactly_one_and_its_slope_is_accurate_in_the_tails() {
+    // softsign approaches ±1 only polynomially: at ±1000 it is ±1000/1001 (correctly
+    // rounded), slope 1/1001²; at ±1e30 it rounds to ±1, slope 1/(1 + 10³⁰)² = 1e-60.
+    // For |x| ≥ 1 the slope comes out of the chain rule as one product, 1/(1 + |x|)², not as
+    // the quotient rule's difference 1/(1 + |x|) − |x|/(1 + |x|)² (which gave exactly 0 at
+    // 1e30 and was right only to 1e-10 at 1000), so it is correct to the last bits.
+    for (x0, value, slope) in [
+        (1e30, 1.0, 1e-60),
+        (-1e30, -1.0, 1e-60),
+        (1000.0, 1000.0 / 1001.0, 1.0 / (1001.0 * 1001.0)),
+        (-1000.0, -1000.0 / 1001.0, 1.0 / (1001.0 * 1001.0)),
+    ] {
         let (v, d) = at(|x| x.softsign(), x0);
-        assert_eq!(v, x0 / 1001.0);
-        let want = 1.0 / (1001.0 * 1001.0);
-        assert!(((d - want) / want).abs() < 1e-9, "{d} vs {want}");
+        assert_eq!(v, value, "softsign({x0})");
+        assert!(
+            ((d - slope) / slope).abs() < 1e-15,
+            "softsign'({x0}) = {d} vs {slope}"
+        );
     }
 }
 

@@ -6,7 +6,10 @@
 
 use tapegrad::Graph;
 use tapegrad::dot::Dot;
-use tapegrad::tutorial::Network;
+#[path = "../examples/common/tutorial.rs"]
+#[allow(dead_code)]
+mod tutorial;
+use tutorial::Network;
 
 const SNAPSHOT: &str = "tests/snapshots/worked_example.dot";
 

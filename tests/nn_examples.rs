@@ -1,11 +1,18 @@
 //! The examples' claims, checked: `examples/xor.rs`, `examples/moons.rs` and
-//! `examples/digits.rs` print these runs; here they are asserted.
+//! `examples/digits.rs` print these runs; here they are asserted, with the pieces they share
+//! from `examples/common/` (the perceptron rule, the scalar-node MLP).
 
-use tapegrad::data::read_labeled_csv;
-use tapegrad::demo::{
-    DigitsConfig, GATES, digits, moons_data, moons_model, moons_scalar, moons_tensor,
-    perceptron_on, xor_mlp,
+#[path = "../examples/common/mod.rs"]
+#[allow(dead_code)]
+mod common;
+
+use common::demo::{
+    GATES, moons_data, moons_model, moons_scalar, moons_tensor, perceptron_on, xor_mlp,
 };
+use common::perceptron::Perceptron;
+use common::scalar::{ScalarBound, forward_scalars};
+use tapegrad::nn::{Activation, Init, Mlp};
+use tapegrad::{Graph, Tensor};
 
 #[test]
 fn perceptron_learns_and_and_or_but_not_xor() {
@@ -55,9 +62,11 @@ fn moons_scalar_and_tensor_forms_reach_100_percent_and_agree() {
     }
 }
 
+#[cfg(feature = "csv")]
 #[test]
 fn digits_mlp_reaches_96_percent_on_held_out_data() {
-    let data = read_labeled_csv(concat!(
+    use common::demo::{DigitsConfig, digits};
+    let data = tapegrad::data::read_labeled_csv(concat!(
         env!("CARGO_MANIFEST_DIR"),
         "/examples/data/digits.csv"
     ))
@@ -77,4 +86,75 @@ fn digits_mlp_reaches_96_percent_on_held_out_data() {
     let diagonal: usize = (0..10).map(|d| run.confusion[d][d]).sum();
     assert_eq!(total, 359);
     assert_eq!(diagonal as f64 / 359.0, run.test_accuracy);
+}
+
+/// The four inputs of a two-input truth table, `[4, 2]`.
+fn inputs() -> Tensor<f64> {
+    Tensor::from_vec(vec![0.0, 0.0, 0.0, 1.0, 1.0, 0.0, 1.0, 1.0], &[4, 2]).unwrap()
+}
+
+#[test]
+fn perceptron_rule_moves_weights_by_lr_times_error_times_input() {
+    // w = 0, b = 0: y = sign(0) = 0; t = 1 → err 1, Δw = 0.5·1·[1, 2], Δb = 0.5.
+    let mut p = Perceptron::new(2, 0.5);
+    assert!(p.update(&[1.0, 2.0], 1.0));
+    assert_eq!((p.weights.clone(), p.bias), (vec![0.5, 1.0], 0.5));
+    // Now y = sign(0.5 + 2 + 0.5) = 1 = t: no change.
+    assert!(!p.update(&[1.0, 2.0], 1.0));
+    // t = −1 → err −2: Δw = 0.5·(−2)·[1, 2] = [−1, −2], Δb = −1.
+    assert!(p.update(&[1.0, 2.0], -1.0));
+    assert_eq!((p.weights.clone(), p.bias), (vec![-0.5, -1.0], -0.5));
+}
+
+#[test]
+fn perceptron_learns_and_and_or() {
+    for t in [[-1.0, -1.0, -1.0, 1.0], [-1.0, 1.0, 1.0, 1.0]] {
+        let mut p = Perceptron::new(2, 0.1);
+        let r = p.fit(&inputs(), &t, 100, 1);
+        assert!(r.converged, "{t:?}: {r:?}");
+        assert_eq!(p.accuracy(&inputs(), &t), 1.0);
+    }
+}
+
+#[test]
+fn perceptron_never_learns_xor_and_peaks_at_75_percent() {
+    let t = [-1.0, 1.0, 1.0, -1.0];
+    let mut p = Perceptron::new(2, 0.1);
+    let r = p.fit(&inputs(), &t, 1000, 2);
+    assert!(!r.converged);
+    assert_eq!(r.epochs, 1000);
+    assert_eq!(r.best_accuracy, 0.75);
+    assert!(r.epoch_accuracy.iter().all(|&a| a <= 0.75));
+}
+
+#[test]
+fn scalar_and_tensor_forms_agree_in_value_and_gradient() {
+    let model = Mlp::<f64>::new(&[2, 4, 3], Activation::Tanh, Init::XavierUniform, 11);
+    let xs = [0.3, -0.7];
+    let g = Graph::new();
+    let sp = ScalarBound::bind(model.params(), &g);
+    let x: Vec<_> = xs.iter().map(|&v| g.constant(Tensor::scalar(v))).collect();
+    let ys = forward_scalars(&model, &sp, &x);
+    let ls = ys.iter().skip(1).fold(ys[0] * ys[0], |a, &y| a + y * y);
+    ls.backward();
+    let mut scalar = model.params().clone();
+    sp.read_grads(&mut scalar);
+
+    let g2 = Graph::new();
+    let tp = model.params().bind(&g2);
+    let y = model.forward(
+        &tp,
+        g2.constant(Tensor::from_vec(xs.to_vec(), &[1, 2]).unwrap()),
+    );
+    let lt = y.powi(2).sum();
+    lt.backward();
+    let mut tensor = model.params().clone();
+    tensor.read_grads(&tp);
+
+    assert!((ls.item() - lt.item()).abs() < 1e-15);
+    for ((n, a), (_, b)) in scalar.iter().zip(tensor.iter()) {
+        for (x, y) in a.grad.data().iter().zip(b.grad.data()) {
+            assert!((x - y).abs() < 1e-15, "{n}: {x} vs {y}");
+        }
+    }
 }

@@ -1,11 +1,18 @@
-//! The chain-rule trace: its paths multiply and add up to the gradient `backward` computes,
-//! on the worked example and on random scalar graphs, in both step modes.
+//! The chain-rule trace. Most cases here are *consistency checks*: the trace's path sums are
+//! compared with the gradient `backward` computes, and both come from the same backward
+//! rules, so a rule that is wrong in the same way on both sides passes them. Those cases say
+//! `consistency` in their names. The figures that stand on their own are hand-derived: the
+//! tutorial's ∂E/∂w5 factors and ∂E/∂w1, and the two paths of
+//! `two_paths_match_hand_derived_products`.
 
 use rand::{RngExt, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use tapegrad::trace::{Steps, Trace};
-use tapegrad::tutorial::Network;
+#[path = "../examples/common/tutorial.rs"]
+#[allow(dead_code)]
+mod tutorial;
 use tapegrad::{Graph, Var};
+use tutorial::Network;
 
 /// |a − b| ≤ 1e-12 + 1e-10·|b|.
 fn close(a: f64, b: f64) -> bool {
@@ -17,7 +24,7 @@ fn sum_of_paths(t: &Trace) -> f64 {
 }
 
 #[test]
-fn worked_example_paths_sum_to_grad_for_every_parameter() {
+fn consistency_worked_example_paths_sum_to_grad_for_every_parameter() {
     let g = Graph::new();
     let p = Network::default().forward(&g);
     p.e_total.backward();
@@ -37,7 +44,7 @@ fn worked_example_paths_sum_to_grad_for_every_parameter() {
 }
 
 #[test]
-fn worked_example_by_hand_paths_sum_to_grad_for_all_twelve_leaves() {
+fn consistency_by_hand_network_paths_sum_to_grad_for_all_twelve_leaves() {
     // The same network written out, so the inputs i1, i2 are at hand too.
     let g = Graph::new();
     let v = |x: f64, n: &'static str| g.scalar(x).named(n);
@@ -116,6 +123,30 @@ fn w1_has_two_paths_through_o1_and_o2_that_sum_to_its_gradient() {
     let text = t.to_string();
     assert!(text.contains("sum over 2 paths"), "{text}");
     assert!(text.contains("path 2 (w1 → net_h1 → out_h1 → net_o2 → out_o2 → E_total)"));
+}
+
+#[test]
+fn two_paths_match_hand_derived_products() {
+    // out = x·y + tanh(x) at x = 0.5, y = 2, traced to x: two paths, derived by hand and
+    // not through backward.
+    //   via u = x·y:     ∂out/∂u · ∂u/∂x = 1 · y = 2
+    //   via v = tanh(x): ∂out/∂v · ∂v/∂x = 1 · (1 − tanh²(0.5)) = 0.78644773296592741
+    //     (tanh(0.5) = 0.46211715726000974; sech²(0.5) to 30 digits with mpmath:
+    //     0.786447732965927410149698934344)
+    // and their sum, ∂out/∂x = 2.7864477329659274.
+    let g = Graph::new();
+    let x = g.scalar(0.5).named("x");
+    let y = g.scalar(2.0).named("y");
+    let u = (x * y).named("u");
+    let v = x.tanh().named("v");
+    let out = (u + v).named("out");
+    let t = Trace::new(out, x);
+    assert_eq!(t.total_paths(), 2);
+    let mut products: Vec<f64> = t.paths().iter().map(|p| p.product).collect();
+    products.sort_by(f64::total_cmp);
+    assert!(close(products[0], 0.78644773296592741), "{t}");
+    assert_eq!(products[1], 2.0, "{t}");
+    assert!(close(t.gradient(), 2.7864477329659274), "{t}");
 }
 
 #[test]
@@ -210,7 +241,7 @@ fn random_graph<'g>(g: &'g Graph, rng: &mut ChaCha8Rng) -> (Vec<Var<'g>>, Var<'g
 }
 
 #[test]
-fn random_graphs_paths_sum_to_grad_for_every_leaf() {
+fn consistency_random_graphs_paths_sum_to_grad_for_every_leaf() {
     let mut rng = ChaCha8Rng::seed_from_u64(4);
     let mut multi_path = 0;
     for _ in 0..50 {

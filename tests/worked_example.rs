@@ -2,8 +2,11 @@
 //! (a copy of the tutorial's figures computed at 40 digits).
 
 use std::collections::HashMap;
-use tapegrad::tutorial::{LEARNING_RATE, Network};
+#[path = "../examples/common/tutorial.rs"]
+#[allow(dead_code)]
+mod tutorial;
 use tapegrad::{Graph, Tensor};
+use tutorial::{LEARNING_RATE, Network};
 
 /// The fixture's tables: (section heading, quantity) → value.
 fn fixture() -> HashMap<(String, String), f64> {

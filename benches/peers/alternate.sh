@@ -2,11 +2,11 @@
 # Times a peer and our bench in turns, so that both see the same phase of a shared machine:
 # PyTorch eager against `cargo bench --bench mlp` (P3), micrograd against
 # `cargo bench --bench moons` (P2). It also times P3's eight GEMMs alone three ways: in
-# PyTorch (MKL), in numpy (OpenBLAS, the limit row of peers.md) and in our bench's bound
-# (matrixmultiply). Not part of CI: it needs a Python with the peers in it.
+# PyTorch (MKL), in numpy (OpenBLAS) and in our bench's bound (matrixmultiply). Not part of
+# CI: it needs a Python with the peers in it (see benches/README.md):
 #
-#   python3 -m venv /tmp/peers && /tmp/peers/bin/pip install torch micrograd numpy threadpoolctl
-#   PEERS_PYTHON=/tmp/peers/bin/python benches/peers/alternate.sh 3
+#   python3 -m venv ~/torchenv && ~/torchenv/bin/pip install torch numpy micrograd
+#   PEERS_PYTHON=~/torchenv/bin/python benches/peers/alternate.sh 3
 #
 # Each round prints the peers' lines, then our criterion medians against them.
 set -euo pipefail

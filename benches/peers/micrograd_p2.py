@@ -1,7 +1,9 @@
-# P2 in micrograd on this machine: moons (100 points), MLP 2-16-16-1 ReLU, loss
+# P2 in micrograd: moons (100 points), MLP 2-16-16-1 ReLU, loss
 # mean(relu(1 - y*score)) + 1e-4*sum(p^2), full batch, SGD. Same data and init as
 # benches/moons.rs (SplitMix64). The automatic cyclic GC is off, and gc.collect() runs after
-# every step (micrograd's best setting in peers.md); pass `auto` to keep Python's defaults.
+# every step: micrograd's Values hold cycles through their _backward closures, so this is its
+# fastest setting that still frees each step's graph, as our step does (Graph::clear); pass
+# `auto` to keep Python's defaults.
 import gc, math, statistics, sys, time
 from micrograd.engine import Value
 from micrograd.nn import MLP

@@ -1,4 +1,4 @@
-# P3 in PyTorch eager on this machine: MLP 784-256-128-10, ReLU, mean softmax cross-entropy,
+# P3 in PyTorch eager: MLP 784-256-128-10, ReLU, mean softmax cross-entropy,
 # batch 128, SGD lr 0.01, f32, 2 threads. Prints the median and the minimum per step.
 import statistics, sys, time
 import torch
@@ -71,8 +71,8 @@ def eight(mm, tr, x, W, h, G, dW, dh):
 gs = per_call(eight(lambda a, b, c: torch.mm(a, b, out=c), torch.t, x, W, h, G, dW, dh), n)
 print(f"torch {torch.__version__} threads {torch.get_num_threads()} (first loss {first:.6f}): step median {statistics.median(ts)*1e3:.3f} ms min {min(ts)*1e3:.3f} | 8 GEMMs median {statistics.median(gs)*1e3:.3f} ms min {min(gs)*1e3:.3f}")
 
-# The same eight products in numpy, whose BLAS (OpenBLAS in the PyPI wheel) is the limit
-# row of P3 in peers.md: how fast this machine's GEMMs are against the one peers.md used.
+# The same eight products in numpy (OpenBLAS in the PyPI wheel): a second BLAS beside MKL
+# and our matrixmultiply, to tell a slow machine's GEMMs from a slow step.
 try:
     import numpy as np
 except ImportError:

@@ -19,6 +19,7 @@ pub(crate) struct EagerInterpreter<'t, T: Float> {
     pub(crate) grads: &'t mut [Option<Tensor<T>>],
     pub(crate) scratch: &'t mut Vec<Option<Tensor<T>>>,
     pub(crate) indices: &'t [Vec<usize>],
+    pub(crate) customs: &'t [std::sync::Arc<dyn crate::custom::CustomOp<T>>],
     pub(crate) id: usize,
 }
 
@@ -55,6 +56,15 @@ impl<T: Float> Rules<T> for EagerInterpreter<'_, T> {
     }
     fn shape(&self, h: H) -> Shape {
         Shape::from_slice(self.get(h).shape())
+    }
+    fn custom_op(&self, index: u32) -> std::sync::Arc<dyn crate::custom::CustomOp<T>> {
+        std::sync::Arc::clone(&self.customs[index as usize])
+    }
+    fn opaque(&mut self, _: &str, args: &[H], f: &dyn Fn(&[&Tensor<T>]) -> Tensor<T>) -> H {
+        let values: Vec<&Tensor<T>> = args.iter().map(|&a| self.get(a)).collect();
+        let value = f(&values);
+        self.scratch.push(Some(value));
+        H((self.scratch.len() - 1) as u32 | SCRATCH)
     }
     fn apply(&mut self, op: Op<T>, args: &[H], target: &[usize]) -> H {
         let value = match *args {
@@ -119,7 +129,11 @@ pub(crate) fn general_pass<T: Float>(tape: &mut Tape<T>, out: usize) {
     let shape = Shape::from_slice(tape.value(out).shape());
     tape.grads.resize(out + 1, None);
     tape.grads[out] = Some(Tensor::ones(&shape));
+    let hooked = tape.extras.as_ref().is_some_and(|e| !e.hooks.is_empty());
     for id in (0..=out).rev() {
+        if hooked {
+            run_hooks(tape, id);
+        }
         let node = &tape.node(id);
         if node.is_leaf() {
             continue; // a leaf
@@ -151,8 +165,41 @@ fn tensor_step<T: Float>(tape: &mut Tape<T>, id: usize) {
         grads: &mut tape.grads,
         scratch: &mut tape.scratch,
         indices: &tape.indices,
+        customs: &tape.customs,
         id,
     };
     ops::rule(&tape.slots[id].op, &mut c);
     c.scratch.clear();
+}
+
+/// Runs node `id`'s hooks on its complete gradient, in the order they were added, each
+/// seeing what the one before returned.
+#[cold]
+#[track_caller]
+fn run_hooks<T: Float>(tape: &mut Tape<T>, id: usize) {
+    let Some(extras) = tape.extras.as_mut() else {
+        return;
+    };
+    let Some(grad) = tape.grads[id].as_mut() else {
+        return;
+    };
+    for (node, hook) in &mut extras.hooks {
+        if *node as usize != id {
+            continue;
+        }
+        if let Some(new) = hook(grad) {
+            if new.shape() != grad.shape() {
+                hook_shape(id, grad.shape(), new.shape());
+            }
+            *grad = new;
+        }
+    }
+}
+
+#[cold]
+#[track_caller]
+fn hook_shape(id: usize, want: &[usize], got: &[usize]) -> ! {
+    panic!(
+        "on_grad: the hook of node {id} returned a gradient of shape {got:?}, but the node has shape {want:?}"
+    )
 }

@@ -27,6 +27,7 @@ use crate::ops::{self, Op};
 use crate::shape::Shape;
 use crate::tape::NodeId;
 
+pub(crate) mod checked;
 pub(crate) mod eager;
 pub(crate) mod recording;
 pub(crate) mod scalar;
@@ -51,6 +52,17 @@ pub(crate) trait Rules<T: Float> {
     /// Applies a primitive op to handles. `target` is the output shape for `Reshape`,
     /// `SumTo`, `BroadcastTo` and `Scatter`, and empty otherwise.
     fn apply(&mut self, op: Op<T>, args: &[Self::H], target: &[usize]) -> Self::H;
+    /// The custom op at `index` in the tape's table.
+    fn custom_op(&self, index: u32) -> std::sync::Arc<dyn crate::custom::CustomOp<T>>;
+    /// `f` on the handles' values as plain tensors: what a custom op's first-order backward
+    /// uses. Only the eager interpreter can run it; the others panic naming `op`, since a
+    /// result computed outside the tape cannot be differentiated again.
+    fn opaque(
+        &mut self,
+        op: &str,
+        args: &[Self::H],
+        f: &dyn Fn(&[&crate::tensor::Tensor<T>]) -> crate::tensor::Tensor<T>,
+    ) -> Self::H;
 
     // The primitive ops, for rules that read as math.
     fn mul(&mut self, a: Self::H, b: Self::H) -> Self::H {
@@ -206,11 +218,39 @@ impl<'g, T: Float> Var<'g, T> {
         }
         tape.grads.clear();
         tape.scalar_grads.clear();
-        if tape.arrays == 0 {
+        if tape.all_scalars() {
             scalar::scalar_pass(tape, out);
         } else {
             eager::general_pass(tape, out);
         }
+    }
+
+    /// Runs `hook` on this node's gradient during each [`backward`](Var::backward), once the
+    /// gradient is complete (every node that uses this one has sent its part) and before it
+    /// flows on to the node's inputs. Returning `Some(t)` replaces the gradient (clipping,
+    /// say, as PyTorch's `register_hook`); `None` keeps it (logging). `t` must have the
+    /// node's shape.
+    ///
+    /// A hook runs only where a gradient arrives, and again on each `backward` (which
+    /// recomputes every gradient from scratch, so a deterministic hook keeps `backward`
+    /// idempotent). Hooks are cleared with the tape; [`Graph::grad`] does not run them.
+    ///
+    /// ```
+    /// use tapegrad::{Graph, Tensor};
+    /// let g = Graph::new();
+    /// let x = g.scalar(3.0);
+    /// let h = (x * x).on_grad(|g| Some(g.map(|v| v.clamp(-1.0, 1.0)))); // clip ∂y/∂h
+    /// let y = 5.0 * h; // ∂y/∂h = 5, clipped to 1
+    /// y.backward();
+    /// assert_eq!(x.grad().item(), 6.0); // 1 · 2x
+    /// ```
+    pub fn on_grad(
+        self,
+        hook: impl FnMut(&crate::tensor::Tensor<T>) -> Option<crate::tensor::Tensor<T>> + 'static,
+    ) -> Self {
+        let mut tape = self.graph.tape.borrow_mut();
+        tape.extras().hooks.push((self.id, Box::new(hook)));
+        self
     }
 }
 
@@ -307,4 +347,13 @@ impl<T: Float> Graph<T> {
 #[track_caller]
 fn tangent_shape(id: NodeId, x: &[usize], t: &[usize]) -> ! {
     panic!("tangent: node {id} has shape {x:?} but its tangent has shape {t:?}")
+}
+
+#[cold]
+#[track_caller]
+pub(crate) fn not_traceable(op: &str, what: &str) -> ! {
+    panic!(
+        "{op}: this custom op's backward runs on plain tensors (Rule::tensor), so {what} \
+         cannot differentiate through it; write the rule with Rule's ops to make it traceable"
+    )
 }

@@ -1,7 +1,7 @@
 //! The recording interpreter: every op of a backward rule is pushed onto the tape, so the
 //! gradients come out as nodes. It drives [`Graph::grad`](crate::Graph::grad).
 
-use super::{Chain, H, Rules};
+use super::{Chain, H, Rules, not_traceable};
 use crate::float::Float;
 use crate::ops::{self, Op};
 use crate::shape::Shape;
@@ -35,6 +35,12 @@ impl<T: Float> Rules<T> for RecordingInterpreter<'_, T> {
     }
     fn shape(&self, h: H) -> Shape {
         Shape::from_slice(self.tape.value(h.0 as usize).shape())
+    }
+    fn custom_op(&self, index: u32) -> std::sync::Arc<dyn crate::custom::CustomOp<T>> {
+        std::sync::Arc::clone(&self.tape.customs[index as usize])
+    }
+    fn opaque(&mut self, op: &str, _: &[H], _: &dyn Fn(&[&Tensor<T>]) -> Tensor<T>) -> H {
+        not_traceable(op, "Graph::grad")
     }
     fn apply(&mut self, op: Op<T>, args: &[H], target: &[usize]) -> H {
         let mut ids = [NONE; 2];

@@ -3,11 +3,12 @@
 //! Hessian-vector product is the tangent of a gradient). It drives
 //! [`Graph::tangent`](crate::Graph::tangent).
 
-use super::{H, Rules, Tangent};
+use super::{H, Rules, Tangent, not_traceable};
 use crate::float::Float;
 use crate::ops::{self, Op};
 use crate::shape::Shape;
 use crate::tape::{NONE, NodeId, Tape};
+use crate::tensor::Tensor;
 
 /// The forward interpreter: tangents are nodes on the tape.
 pub(crate) struct TangentInterpreter<'t, T: Float> {
@@ -27,6 +28,12 @@ impl<T: Float> Rules<T> for TangentInterpreter<'_, T> {
     }
     fn shape(&self, h: H) -> Shape {
         Shape::from_slice(self.tape.value(h.0 as usize).shape())
+    }
+    fn custom_op(&self, index: u32) -> std::sync::Arc<dyn crate::custom::CustomOp<T>> {
+        std::sync::Arc::clone(&self.tape.customs[index as usize])
+    }
+    fn opaque(&mut self, op: &str, _: &[H], _: &dyn Fn(&[&Tensor<T>]) -> Tensor<T>) -> H {
+        not_traceable(op, "forward mode")
     }
     fn apply(&mut self, op: Op<T>, args: &[H], target: &[usize]) -> H {
         let mut ids = [NONE; 2];

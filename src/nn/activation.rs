@@ -5,12 +5,12 @@
 //! | `sign` (a primitive) | −1, 0, 1 | 0 everywhere (piecewise constant) | the perceptron's activation |
 //! | `step` (a primitive) | 1 for x > 0, else 0 | 0 everywhere (piecewise constant) | the mask of relu |
 //! | `tanh` (a primitive) | (eˣ − e⁻ˣ)/(eˣ + e⁻ˣ) | 1 − tanh² | — |
-//! | [`sigmoid`](crate::Var::sigmoid) | 1/(1 + e⁻ˣ) | σ(1 − σ) | ½ + ½·tanh(x/2) |
+//! | [`sigmoid`](crate::Var::sigmoid) | 1/(1 + e⁻ˣ) | σ(1 − σ) | (s + (1 − s)·e)/(1 + e), e = e^−\|x\|, s = step(x) |
 //! | [`relu`](crate::Var::relu) | max(x, 0) | 1 for x > 0, else 0 (0 at x = 0) | x · step(x) |
 //! | [`leaky_relu`](crate::Var::leaky_relu) | x for x > 0, a·x else | 1 or a (a at 0) | x · (step + a(1 − step)) |
-//! | [`softsign`](crate::Var::softsign) | x/(1 + \|x\|) | 1/(1 + \|x\|)² | x / (1 + \|x\|) |
+//! | [`softsign`](crate::Var::softsign) | x/(1 + \|x\|) | 1/(1 + \|x\|)² | x/(1 + \|x\|) for \|x\| < 1, sign(x)(1 − 1/(1 + \|x\|)) else |
 //! | [`softplus`](crate::Var::softplus) | ln(1 + eˣ) | σ(x) | relu(x) + ln_1p(e^−\|x\|) |
-//! | [`elu`](crate::Var::elu) | x for x > 0, a(eˣ − 1) else | 1 or a·eˣ (a at 0) | relu(x) + a(e^min(x,0) − 1) |
+//! | [`elu`](crate::Var::elu) | x for x > 0, a(eˣ − 1) else | 1 or a·eˣ (a at 0) | relu(x) + a·expm1(min(x, 0)), expm1(m) = tanh(m/2)(1 + eᵐ) for m > −1 |
 //!
 //! `step(x)` is the primitive unit step: 1 for x > 0 and 0 otherwise, with gradient 0 (like
 //! `sign`), so no gradient flows through the mask itself: the derivative of x·step(x) is
@@ -27,9 +27,13 @@ use crate::graph::Var;
 impl<'g, T: Float> Var<'g, T> {
     /// The logistic function σ(x) = 1 / (1 + e⁻ˣ), with σ'(x) = σ(x)(1 − σ(x)).
     ///
-    /// Computed as σ(x) = ½ + ½·tanh(x/2), an identity that never overflows: σ(−1000) is
-    /// exactly 0 and σ(1000) exactly 1, both with gradient exactly 0, where the textbook
-    /// form would give e¹⁰⁰⁰ = ∞ and a NaN gradient.
+    /// Computed from e = e^−|x|, which never overflows, as 1/(1 + e) for x > 0 and
+    /// e/(1 + e) for x ≤ 0, the branch chosen by the mask s = step(x) (which carries no
+    /// gradient): σ = (s + (1 − s)·e) / (1 + e). Both branches divide numbers without
+    /// cancellation, so value and derivative are within a few ulps everywhere, including
+    /// the left tail, where the older form ½ + ½·tanh(x/2) lost digits (1.7e-4 relative at
+    /// x = −30) and returned 0 from x ≈ −37 on. σ(−1000) is 0 (the true value, 5e-435,
+    /// underflows) and σ(1000) exactly 1, with gradients 0.
     ///
     /// ```
     /// let g = tapegrad::Graph::new();
@@ -37,11 +41,28 @@ impl<'g, T: Float> Var<'g, T> {
     /// let y = x.sigmoid();
     /// y.backward();
     /// assert_eq!((y.item(), x.grad().item()), (0.5, 0.25));
+    /// // σ(−30) = 9.3576229688392989e-14 (mpmath), here within 2e-29, under 2 ulps.
+    /// let y = g.scalar(-30.0).sigmoid().item();
+    /// assert!((y - 9.3576229688392989e-14).abs() <= 2e-29);
     /// ```
     #[track_caller]
     pub fn sigmoid(self) -> Self {
-        let half = T::from_f64(0.5);
-        self.scale(half).tanh().scale(half).shift(half)
+        let (s, q, e) = self.tail_parts();
+        (s + q * e) / e.shift(T::ONE)
+    }
+
+    /// The parts every tail-accurate activation here is built from: the mask s = step(x)
+    /// (1 for x > 0, else 0), its complement q = 1 − s, and e = e^−|x| ∈ (0, 1], with −|x|
+    /// formed as x·(q − s) so that its derivative is the branch's own, +1 at x = 0 (the
+    /// x ≤ 0 branch), where |x|'s derivative sign(0) = 0 would give the wrong slope. The
+    /// masks are constants to the tape (step has gradient 0), so a gradient flows only
+    /// through x and, multiplied by exactly 0 or 1, only along the branch taken.
+    #[track_caller]
+    fn tail_parts(self) -> (Self, Self, Self) {
+        let s = self.step();
+        let q = s.scale(-T::ONE).shift(T::ONE);
+        let e = (self * (q - s)).exp();
+        (s, q, e)
     }
 
     /// The rectified linear unit relu(x) = max(x, 0), with relu'(x) = 1 for x > 0 and 0 for
@@ -87,16 +108,32 @@ impl<'g, T: Float> Var<'g, T> {
     /// The softsign x / (1 + |x|), with derivative 1 / (1 + |x|)². Like tanh, it maps ℝ
     /// onto (−1, 1), but approaches its limits polynomially.
     ///
+    /// Two forms, each used where it loses no digits, chosen by the mask w = step(1 − |x|)
+    /// (which carries no gradient): x/(1 + |x|) for |x| < 1, and sign(x)·(1 − 1/(1 + |x|))
+    /// for |x| ≥ 1. The first alone would differentiate, through the quotient rule, to
+    /// 1/(1 + |x|) − |x|/(1 + |x|)², two nearly equal terms for large |x| (relative error
+    /// 1e-8 at x = 10⁸); the second's derivative is one product, 1/(1 + |x|)², but its value
+    /// cancels for small |x|. Selected, value and derivative are within a few ulps everywhere.
+    ///
     /// ```
     /// let g = tapegrad::Graph::new();
     /// let x = g.scalar(1.0);
     /// let y = x.softsign();
     /// y.backward();
     /// assert_eq!((y.item(), x.grad().item()), (0.5, 0.25));
+    /// // d/dx at 10⁸ is 1/(1 + 10⁸)² = 9.9999998e-17, to a few ulps.
+    /// let x = g.scalar(1e8);
+    /// x.softsign().backward();
+    /// assert!((x.grad().item() / (1.0f64 + 1e8).powi(-2) - 1.0).abs() < 1e-15);
     /// ```
     #[track_caller]
     pub fn softsign(self) -> Self {
-        self / self.abs().shift(T::ONE)
+        let a = self.abs();
+        let d = a.shift(T::ONE);
+        let w = a.scale(-T::ONE).shift(T::ONE).step(); // 1 for |x| < 1
+        let near = self / d;
+        let far = self.sign() * d.powi(-1).scale(-T::ONE).shift(T::ONE);
+        w * near + w.scale(-T::ONE).shift(T::ONE) * far
     }
 
     /// The softplus ln(1 + eˣ), a smooth relu, with derivative σ(x).
@@ -123,8 +160,13 @@ impl<'g, T: Float> Var<'g, T> {
     /// The exponential linear unit: x for x > 0, α(eˣ − 1) for x ≤ 0. Its derivative is 1
     /// for x > 0 and α·eˣ for x ≤ 0 (α at 0, as in PyTorch).
     ///
-    /// Computed as relu(x) + α(e^min(x, 0) − 1): the exponent is never positive, so
+    /// Computed as relu(x) + α·expm1(m), m = min(x, 0): the exponent is never positive, so
     /// elu(1000) is exactly 1000 with gradient exactly 1, and elu(−1000) is exactly −α.
+    /// expm1(m) = eᵐ − 1 cancels for m near 0 (relative error 1e-7 at m = −1e-10), so there
+    /// it is tanh(m/2)·(1 + eᵐ), an identity with no subtraction; for m < −1 it is eᵐ − 1,
+    /// whose value lies in (−1, −0.63) and whose derivative eᵐ is one product (the tanh
+    /// form's derivative goes through tanh's 1 − tanh², which loses digits as tanh → −1).
+    /// The mask w = step(m + 1) selects, carrying no gradient.
     ///
     /// ```
     /// use tapegrad::{Graph, Tensor};
@@ -132,14 +174,24 @@ impl<'g, T: Float> Var<'g, T> {
     /// let x = g.tensor(Tensor::from_vec(vec![-1.0, 2.0], &[2]).unwrap());
     /// let y = x.elu(1.0);
     /// y.sum().backward();
-    /// assert_eq!(y.value().data(), &[(-1f64).exp() - 1.0, 2.0]);
+    /// assert_eq!(y.value().data(), &[(-1f64).exp_m1(), 2.0]);
     /// assert_eq!(x.grad().data(), &[(-1f64).exp(), 1.0]);
+    /// // Near 0 the value keeps its digits: elu(−1e-10) = −1e-10 + 5e-21 − …
+    /// let y = g.scalar(-1e-10).elu(1.0).item();
+    /// assert!((y / (-1e-10f64).exp_m1() - 1.0).abs() < 1e-15);
     /// ```
     #[track_caller]
     pub fn elu(self, alpha: T) -> Self {
-        let r = self.relu();
-        let neg = self - r; // min(x, 0)
-        r + neg.exp().shift(-T::ONE).scale(alpha)
+        let half = T::from_f64(0.5);
+        let s = self.step();
+        let q = s.scale(-T::ONE).shift(T::ONE);
+        let m = self * q; // min(x, 0), slope 1 at 0 (the left branch)
+        let em = m.exp();
+        let w = m.shift(T::ONE).step(); // 1 for m > −1
+        let near = m.scale(half).tanh() * em.shift(T::ONE);
+        let far = em.shift(-T::ONE);
+        let expm1 = w * near + w.scale(-T::ONE).shift(T::ONE) * far;
+        self * s + expm1.scale(alpha)
     }
 }
 

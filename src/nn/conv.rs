@@ -2,11 +2,11 @@
 //! and default initialisation. Composites only: a layer is a `conv1d`/`conv2d` of its
 //! input with its weight leaf, plus its bias broadcast over the positions.
 
+use super::layers::{Generator, Init};
 use super::params::{Bound, Params};
 use crate::float::Float;
 use crate::graph::Var;
 use crate::tensor::Tensor;
-use rand::{Rng, RngExt};
 
 /// A convolution's parameters besides its kernel, as in candle's `Conv2dConfig` (PyTorch's
 /// keyword arguments): zero padding on each side, stride, dilation and groups. The default is
@@ -41,10 +41,9 @@ impl Default for ConvConfig {
 /// with a = √5).
 ///
 /// ```
-/// use tapegrad::{Graph, Tensor, nn::{Conv2d, ConvConfig, Params}};
-/// use rand::SeedableRng;
+/// use tapegrad::{Graph, Tensor, nn::{Conv2d, ConvConfig, Generator, Params}};
 /// let mut params = Params::<f64>::new();
-/// let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(0);
+/// let mut rng = Generator::new(0);
 /// let pad1 = ConvConfig { padding: 1, ..ConvConfig::default() };
 /// let conv = Conv2d::new(&mut params, "conv", 3, 8, 3, pad1, &mut rng);
 /// assert_eq!(params["conv.weight"].value.shape(), &[8, 3, 3, 3]);
@@ -74,10 +73,9 @@ pub struct Conv2d {
 /// (fan_in = C_in/groups · k).
 ///
 /// ```
-/// use tapegrad::{Graph, Tensor, nn::{Conv1d, ConvConfig, Params}};
-/// use rand::SeedableRng;
+/// use tapegrad::{Graph, Tensor, nn::{Conv1d, ConvConfig, Generator, Params}};
 /// let mut params = Params::<f64>::new();
-/// let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(0);
+/// let mut rng = Generator::new(0);
 /// let conv = Conv1d::new(&mut params, "c", 4, 6, 3, ConvConfig { groups: 2, ..ConvConfig::default() }, &mut rng);
 /// assert_eq!(params["c.weight"].value.shape(), &[6, 2, 3]);
 /// let g = Graph::new();
@@ -108,7 +106,7 @@ fn add_params<T: Float>(
     inputs: usize,
     shape: &[usize],
     config: ConvConfig,
-    rng: &mut impl Rng,
+    rng: &mut Generator,
 ) -> (usize, usize) {
     let (outputs, groups) = (shape[0], config.groups);
     if groups == 0
@@ -124,15 +122,11 @@ fn add_params<T: Float>(
             &shape[2..]
         ));
     }
+    // PyTorch's default: weight and bias U(±1/√fan_in), the weight drawn first, row-major.
     let fan_in: usize = shape[1..].iter().product();
-    let a = 1.0 / (fan_in as f64).sqrt();
-    let mut draw = |n: usize| -> Vec<T> {
-        (0..n)
-            .map(|_| T::from_f64(a * (2.0 * rng.random::<f64>() - 1.0)))
-            .collect()
-    };
-    let w = Tensor::from_vec(draw(shape.iter().product()), shape).expect("length fits");
-    let b = Tensor::from_vec(draw(outputs), &[outputs]).expect("length fits");
+    let w: Tensor<T> = Init::PyTorch.weight(fan_in, outputs, rng);
+    let w = Tensor::from_vec(w.into_vec(), shape).expect("same length");
+    let b = Init::PyTorch.bias(fan_in, outputs, rng);
     (
         params.add(format!("{name}.weight"), w),
         params.add(format!("{name}.bias"), b),
@@ -160,7 +154,7 @@ impl Conv2d {
         out_channels: usize,
         kernel: usize,
         config: ConvConfig,
-        rng: &mut impl Rng,
+        rng: &mut Generator,
     ) -> Self {
         let cg = if config.groups > 0 && in_channels % config.groups == 0 {
             in_channels / config.groups
@@ -211,7 +205,7 @@ impl Conv1d {
         out_channels: usize,
         kernel: usize,
         config: ConvConfig,
-        rng: &mut impl Rng,
+        rng: &mut Generator,
     ) -> Self {
         let cg = if config.groups > 0 && in_channels % config.groups == 0 {
             in_channels / config.groups
@@ -252,15 +246,14 @@ impl Conv1d {
 mod tests {
     use super::*;
     use crate::Graph;
-    use rand::SeedableRng;
-    use rand_chacha::ChaCha8Rng;
+    use crate::nn::Generator;
 
     #[test]
     fn init_bounds_are_one_over_root_fan_in_for_weight_and_bias() {
         // fan_in = (4 / 2) · 3 · 3 = 18; PyTorch's bound 1/√18 ≈ 0.2357. Many draws reach
         // near the bound and none past it.
         let mut params = Params::<f64>::new();
-        let mut rng = ChaCha8Rng::seed_from_u64(3);
+        let mut rng = Generator::new(3);
         let cfg = ConvConfig {
             groups: 2,
             ..ConvConfig::default()
@@ -278,7 +271,7 @@ mod tests {
     #[test]
     fn conv2d_layer_adds_the_bias_per_channel() {
         let mut params = Params::<f64>::new();
-        let mut rng = ChaCha8Rng::seed_from_u64(1);
+        let mut rng = Generator::new(1);
         let conv = Conv2d::new(&mut params, "c", 1, 2, 1, ConvConfig::default(), &mut rng);
         let (w, b) = (
             params["c.weight"].value.clone(),
@@ -296,7 +289,7 @@ mod tests {
     #[should_panic(expected = "nn::Conv2d: 3 input and 4 output channels with groups = 2")]
     fn conv2d_layer_with_indivisible_groups_panics() {
         let mut params = Params::<f64>::new();
-        let mut rng = ChaCha8Rng::seed_from_u64(1);
+        let mut rng = Generator::new(1);
         let cfg = ConvConfig {
             groups: 2,
             ..ConvConfig::default()

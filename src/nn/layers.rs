@@ -1,55 +1,62 @@
 //! Layers and models: [`Linear`], [`Mlp`], their initialisation ([`Init`]) and the
 //! activation between layers ([`Activation`]). Composites only: a layer is a few `Var`
 //! operations on its parameters' leaves.
-//!
-//! A model owns its [`Params`]; its `forward` reads their leaves from a [`Bound`]. One
-//! training step, by hand:
-//!
-//! ```
-//! use tapegrad::{Graph, Tensor, nn, optim::{Optimizer, Sgd}};
-//! use tapegrad::nn::{Activation, Init, Mlp};
-//!
-//! let mut model = Mlp::new(&[2, 4, 1], Activation::Tanh, Init::XavierUniform, 7);
-//! let mut opt = Sgd::new(0.1);
-//! let x = Tensor::from_vec(vec![0.0, 1.0, 1.0, 0.0], &[2, 2]).unwrap();
-//! let t = Tensor::from_vec(vec![1.0, 1.0], &[2, 1]).unwrap();
-//! let mut g = Graph::new();
-//! let mut losses = vec![];
-//! for _ in 0..20 {
-//!     g.clear();
-//!     let p = model.params().bind(&g);
-//!     let y = model.forward(&p, g.constant(x.clone()));
-//!     let loss = nn::mse(y, g.constant(t.clone()));
-//!     loss.backward();
-//!     losses.push(loss.item());
-//!     model.params_mut().read_grads(&p);
-//!     opt.step(model.params_mut());
-//! }
-//! assert!(losses[19] < losses[0] / 10.0);
-//! assert_eq!(model.params().names().collect::<Vec<_>>(),
-//!            ["layer0.weight", "layer0.bias", "layer1.weight", "layer1.bias"]);
-//! ```
 
 use super::params::{Bound, Params};
 use crate::float::Float;
 use crate::graph::Var;
 use crate::tensor::Tensor;
-use rand::{Rng, RngExt, SeedableRng};
+use rand::{RngExt, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
-/// How a layer's weights are drawn. Biases start at 0.
+/// The random generator layers draw their initial parameters from: ChaCha8 seeded with a
+/// `u64`, so the same seed gives the same numbers on every platform and every version of
+/// tapegrad's dependencies. It is tapegrad's own type, so no caller needs a `rand` crate, let
+/// alone our version of it.
 ///
-/// Weights are drawn in `f64` from a uniform distribution U(−a, a) and rounded to the tape's
-/// type, so f32 and f64 models from one seed hold the same numbers up to rounding.
+/// ```
+/// use tapegrad::nn::{Generator, Init, Linear, Params};
+/// let mut params = Params::<f64>::new();
+/// let mut rng = Generator::new(7);
+/// let fc1 = Linear::new(&mut params, "fc1", 4, 3, Init::XavierUniform, &mut rng);
+/// let fc2 = Linear::new(&mut params, "fc2", 3, 1, Init::XavierUniform, &mut rng);
+/// assert_eq!((fc1.outputs, fc2.inputs), (3, 3));
+/// ```
+#[derive(Clone, Debug)]
+pub struct Generator(ChaCha8Rng);
+
+impl Generator {
+    /// A generator seeded with `seed`.
+    pub fn new(seed: u64) -> Self {
+        Generator(ChaCha8Rng::seed_from_u64(seed))
+    }
+
+    /// A draw from U(−a, a), as `a·(2u − 1)` with u uniform in [0, 1).
+    fn symmetric(&mut self, a: f64) -> f64 {
+        a * (2.0 * self.0.random::<f64>() - 1.0)
+    }
+}
+
+/// How a layer's weights and biases are drawn.
+///
+/// Each is drawn in `f64` from a uniform distribution U(−a, a) and rounded to the tape's type,
+/// so f32 and f64 models from one seed hold the same numbers up to rounding. Biases start at 0
+/// except under [`Init::PyTorch`], which draws them too (after the layer's weights, as
+/// PyTorch does).
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub enum Init {
     /// Glorot & Bengio (2010): a = √(6 / (fan_in + fan_out)), keeping the variance of
-    /// activations and gradients about equal across tanh/sigmoid layers.
+    /// activations and gradients about equal across tanh/sigmoid layers. Biases 0.
     XavierUniform,
     /// He et al. (2015): a = √(6 / fan_in), for relu layers, which zero half their inputs.
+    /// Biases 0.
     HeUniform,
-    /// U(−a, a) with the given a; micrograd uses a = 1.
+    /// U(−a, a) with the given a; micrograd uses a = 1. Biases 0.
     Uniform(f64),
+    /// `torch.nn.Linear`'s default: weight and bias both U(−a, a) with a = 1/√fan_in.
+    /// (PyTorch draws the weight by `kaiming_uniform_` with slope √5, whose bound
+    /// gain·√(3/fan_in) with gain = √(2/(1 + 5)) is the same 1/√fan_in.)
+    PyTorch,
 }
 
 impl Init {
@@ -68,22 +75,72 @@ impl Init {
         }
     }
 
-    /// The bound a of U(−a, a) for a layer with these fan-in and fan-out.
+    /// The bound a of the weights' U(−a, a) for a layer with these fan-in and fan-out.
+    ///
+    /// ```
+    /// use tapegrad::nn::Init;
+    /// assert_eq!(Init::HeUniform.bound(3, 5), 2f64.sqrt()); // √(6/3)
+    /// assert_eq!(Init::PyTorch.bound(4, 5), 0.5); // 1/√4
+    /// ```
     pub fn bound(self, fan_in: usize, fan_out: usize) -> f64 {
         match self {
             Init::XavierUniform => (6.0 / (fan_in + fan_out) as f64).sqrt(),
             Init::HeUniform => (6.0 / fan_in as f64).sqrt(),
             Init::Uniform(a) => a,
+            Init::PyTorch => 1.0 / (fan_in as f64).sqrt(),
+        }
+    }
+
+    /// The bound a of the biases' U(−a, a): 1/√fan_in for [`Init::PyTorch`], 0 (biases start
+    /// at zero) for the others.
+    ///
+    /// ```
+    /// use tapegrad::nn::Init;
+    /// assert_eq!(Init::PyTorch.bias_bound(16), 0.25);
+    /// assert_eq!(Init::XavierUniform.bias_bound(16), 0.0);
+    /// ```
+    pub fn bias_bound(self, fan_in: usize) -> f64 {
+        match self {
+            Init::PyTorch => 1.0 / (fan_in as f64).sqrt(),
+            _ => 0.0,
         }
     }
 
     /// A `[fan_out, fan_in]` weight tensor drawn from `rng`.
-    pub fn weight<T: Float>(self, fan_in: usize, fan_out: usize, rng: &mut impl Rng) -> Tensor<T> {
+    ///
+    /// ```
+    /// use tapegrad::nn::{Generator, Init};
+    /// let w = Init::HeUniform.weight::<f64>(3, 2, &mut Generator::new(0));
+    /// assert_eq!(w.shape(), &[2, 3]);
+    /// assert!(w.data().iter().all(|x| x.abs() < 2f64.sqrt()));
+    /// ```
+    pub fn weight<T: Float>(self, fan_in: usize, fan_out: usize, rng: &mut Generator) -> Tensor<T> {
         let a = self.bound(fan_in, fan_out);
         let data = (0..fan_in * fan_out)
-            .map(|_| T::from_f64(a * (2.0 * rng.random::<f64>() - 1.0)))
+            .map(|_| T::from_f64(rng.symmetric(a)))
             .collect();
         Tensor::from_vec(data, &[fan_out, fan_in]).expect("length fits the shape")
+    }
+
+    /// A `[fan_out]` bias tensor: zeros, with no draw from `rng` (so adding a bias leaves the
+    /// weights of later layers as they were), or under [`Init::PyTorch`] drawn from
+    /// U(±1/√fan_in).
+    ///
+    /// ```
+    /// use tapegrad::nn::{Generator, Init};
+    /// let b = Init::PyTorch.bias::<f64>(4, 3, &mut Generator::new(0));
+    /// assert!(b.data().iter().all(|x| x.abs() < 0.5) && b.data().iter().any(|&x| x != 0.0));
+    /// assert_eq!(Init::HeUniform.bias::<f64>(4, 3, &mut Generator::new(0)).data(), &[0.0; 3]);
+    /// ```
+    pub fn bias<T: Float>(self, fan_in: usize, fan_out: usize, rng: &mut Generator) -> Tensor<T> {
+        let a = self.bias_bound(fan_in);
+        if a == 0.0 {
+            return Tensor::zeros(&[fan_out]);
+        }
+        let data = (0..fan_out)
+            .map(|_| T::from_f64(rng.symmetric(a)))
+            .collect();
+        Tensor::from_vec(data, &[fan_out]).expect("length fits the shape")
     }
 }
 
@@ -129,20 +186,32 @@ impl Activation {
 /// (PyTorch's layout, so a saved model loads into `torch.nn.Linear`). For x of shape
 /// `[n, in]`, y is `[n, out]`; ∂/∂W = Gᵀ·x and ∂/∂b = Σₙ G, derived by the tape.
 ///
-/// The layer holds the positions of its two parameters in a [`Params`], not the values.
+/// The layer holds its name and the positions of its two parameters in a [`Params`], not the
+/// values.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Linear {
     /// Input features.
     pub inputs: usize,
     /// Output features.
     pub outputs: usize,
+    name: String,
     weight: usize,
     bias: usize,
 }
 
 impl Linear {
-    /// Adds `"{name}.weight"` (`[outputs, inputs]`, drawn by `init` from `rng`) and
-    /// `"{name}.bias"` (`[outputs]`, zeros) to `params`.
+    /// Adds `"{name}.weight"` (`[outputs, inputs]`) and `"{name}.bias"` (`[outputs]`) to
+    /// `params`, drawn by `init` from `rng` (the bias is zeros unless `init` draws biases,
+    /// see [`Init::bias`]).
+    ///
+    /// ```
+    /// use tapegrad::nn::{Generator, Init, Linear, Params};
+    /// let mut params = Params::<f32>::new();
+    /// let fc = Linear::new(&mut params, "fc", 2, 3, Init::PyTorch, &mut Generator::new(1));
+    /// assert_eq!(fc.name(), "fc");
+    /// assert_eq!(params["fc.weight"].value.shape(), &[3, 2]);
+    /// assert_eq!(params["fc.bias"].value.shape(), &[3]);
+    /// ```
     ///
     /// # Panics
     /// When `params` already holds one of those names.
@@ -153,16 +222,22 @@ impl Linear {
         inputs: usize,
         outputs: usize,
         init: Init,
-        rng: &mut impl Rng,
+        rng: &mut Generator,
     ) -> Self {
         let weight = params.add(format!("{name}.weight"), init.weight(inputs, outputs, rng));
-        let bias = params.add(format!("{name}.bias"), Tensor::zeros(&[outputs]));
+        let bias = params.add(format!("{name}.bias"), init.bias(inputs, outputs, rng));
         Linear {
             inputs,
             outputs,
+            name: name.to_string(),
             weight,
             bias,
         }
+    }
+
+    /// The name its parameters are stored under (`"layer0"` in an [`Mlp`]).
+    pub fn name(&self) -> &str {
+        &self.name
     }
 
     /// The positions of the weight and the bias in their [`Params`].
@@ -173,33 +248,140 @@ impl Linear {
     /// x·Wᵀ + b for x of shape `[n, inputs]`.
     ///
     /// # Panics
-    /// When x is not `[n, inputs]` (the matmul message shows both shapes).
+    /// When x is not `[n, inputs]`, naming the layer:
+    /// `fc: Linear(4 -> 3): input [5, 2] has 2 features, expected 4`.
     #[track_caller]
     pub fn forward<'g, T: Float>(&self, p: &Bound<'g, T>, x: Var<'g, T>) -> Var<'g, T> {
+        let shape = crate::ops::shape_of(x);
+        if !matches!(*shape, [_, k] if k == self.inputs) {
+            width_panic(&self.to_string(), &shape, self.inputs);
+        }
         x.matmul_t(p[self.weight]) + p[self.bias]
     }
 }
 
-/// Anything that owns its parameters; what [`fit`](crate::nn::fit) trains.
+impl std::fmt::Display for Linear {
+    /// `fc: Linear(4 -> 3)`, the form the layer's panics name it by.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{}: Linear({} -> {})",
+            self.name, self.inputs, self.outputs
+        )
+    }
+}
+
+#[cold]
+#[track_caller]
+fn width_panic(layer: &str, shape: &[usize], inputs: usize) -> ! {
+    match *shape {
+        [_, k] => panic!("{layer}: input {shape:?} has {k} features, expected {inputs}"),
+        _ => panic!("{layer}: input {shape:?} is not 2-D [n, {inputs}]"),
+    }
+}
+
+/// A model: it owns its parameters ([`fit`](crate::train::fit) trains them) and computes its
+/// outputs from their leaves. Implement [`forward`](Model::forward) and the two accessors, and
+/// [`predict`](Model::predict) (inference on a tape of its own) comes with it, as for [`Mlp`].
+///
+/// A residual MLP, y = W₂·relu(W₁·x + b₁) + b₂ + x, written by a user:
+///
+/// ```
+/// use tapegrad::{Graph, Tensor, Var};
+/// use tapegrad::nn::{Bound, Generator, Init, Linear, Model, Params};
+///
+/// struct Residual {
+///     params: Params,
+///     fc1: Linear,
+///     fc2: Linear,
+/// }
+///
+/// impl Residual {
+///     fn new(width: usize, hidden: usize, seed: u64) -> Self {
+///         let mut params = Params::new();
+///         let mut rng = Generator::new(seed);
+///         let fc1 = Linear::new(&mut params, "fc1", width, hidden, Init::HeUniform, &mut rng);
+///         let fc2 = Linear::new(&mut params, "fc2", hidden, width, Init::PyTorch, &mut rng);
+///         Residual { params, fc1, fc2 }
+///     }
+/// }
+///
+/// impl Model<f64> for Residual {
+///     fn params(&self) -> &Params { &self.params }
+///     fn params_mut(&mut self) -> &mut Params { &mut self.params }
+///     fn forward<'g>(&self, p: &Bound<'g>, x: Var<'g>) -> Var<'g> {
+///         self.fc2.forward(p, self.fc1.forward(p, x).relu()) + x
+///     }
+/// }
+///
+/// let model = Residual::new(2, 8, 0);
+/// let x = Tensor::from_vec(vec![1.0, 2.0, 3.0, 4.0, 5.0, 6.0], &[3, 2]).unwrap();
+/// // predict: the same forward on an inference tape, no gradient kept.
+/// let y = model.predict(&x);
+/// assert_eq!(y.shape(), &[3, 2]);
+/// // It matches the training path's forward on a recording tape.
+/// let g = Graph::new();
+/// let p = model.params().bind(&g);
+/// assert_eq!(model.forward(&p, g.constant(x.clone())).value(), y);
+/// ```
 pub trait Model<T: Float> {
     /// The parameters.
     fn params(&self) -> &Params<T>;
     /// The parameters, mutable.
     fn params_mut(&mut self) -> &mut Params<T>;
-}
+    /// The outputs for inputs `x`, with `p` the leaves of [`params`](Model::params) (from
+    /// [`Params::bind`] on a training tape, or as [`predict`](Model::predict) makes them).
+    fn forward<'g>(&self, p: &Bound<'g, T>, x: Var<'g, T>) -> Var<'g, T>;
 
-impl<T: Float> Model<T> for Params<T> {
-    fn params(&self) -> &Params<T> {
-        self
-    }
-    fn params_mut(&mut self) -> &mut Params<T> {
-        self
+    /// The outputs for `x` on a tape of their own ([`Graph::inference`](crate::Graph::inference)),
+    /// with the parameters as constants: no gradient is recorded or kept.
+    ///
+    /// # Panics
+    /// As [`forward`](Model::forward) does for a wrongly shaped `x`.
+    #[track_caller]
+    fn predict(&self, x: &Tensor<T>) -> Tensor<T> {
+        let g = crate::Graph::<T>::inference();
+        let p: Vec<_> = self
+            .params()
+            .iter()
+            .map(|(_, q)| g.constant(q.value.clone()))
+            .collect();
+        let bound = Bound::from_vars(p);
+        self.forward(&bound, g.constant(x.clone())).value()
     }
 }
 
 /// A multilayer perceptron: [`Linear`] layers of the given sizes with one [`Activation`]
 /// between consecutive layers and none after the last. `Mlp::new(&[2, 16, 16, 1], ...)` has
 /// three layers, `"layer0"` to `"layer2"`.
+///
+/// A model owns its [`Params`]; its `forward` reads their leaves from a [`Bound`]. One
+/// training step, by hand:
+///
+/// ```
+/// use tapegrad::{Graph, Tensor, nn, optim::{Optimizer, Sgd}};
+/// use tapegrad::nn::{Activation, Init, Mlp};
+///
+/// let mut model = Mlp::new(&[2, 4, 1], Activation::Tanh, Init::XavierUniform, 7);
+/// let mut opt = Sgd::new(0.1);
+/// let x = Tensor::from_vec(vec![0.0, 1.0, 1.0, 0.0], &[2, 2]).unwrap();
+/// let t = Tensor::from_vec(vec![1.0, 1.0], &[2, 1]).unwrap();
+/// let mut g = Graph::new();
+/// let mut losses = vec![];
+/// for _ in 0..20 {
+///     g.clear();
+///     let p = model.params().bind(&g);
+///     let y = model.forward(&p, g.constant(x.clone()));
+///     let loss = nn::mse(y, g.constant(t.clone()));
+///     loss.backward();
+///     losses.push(loss.item());
+///     model.params_mut().read_grads(&p);
+///     opt.step(model.params_mut());
+/// }
+/// assert!(losses[19] < losses[0] / 10.0);
+/// assert_eq!(model.params().names().collect::<Vec<_>>(),
+///            ["layer0.weight", "layer0.bias", "layer1.weight", "layer1.bias"]);
+/// ```
 #[derive(Clone, Debug)]
 pub struct Mlp<T: Float = f64> {
     params: Params<T>,
@@ -208,9 +390,9 @@ pub struct Mlp<T: Float = f64> {
 }
 
 impl<T: Float> Mlp<T> {
-    /// Builds the layers `sizes[0] → sizes[1] → …`, drawing the weights by `init` from a
-    /// ChaCha8 generator seeded with `seed` (the same seed gives the same model on every
-    /// platform).
+    /// Builds the layers `sizes[0] → sizes[1] → …`, drawing the parameters by `init` from a
+    /// [`Generator`] seeded with `seed` (the same seed gives the same model on every
+    /// platform), layer by layer, each weight before its bias.
     ///
     /// # Panics
     /// When `sizes` has fewer than two entries or contains 0.
@@ -219,7 +401,7 @@ impl<T: Float> Mlp<T> {
         if sizes.len() < 2 || sizes.contains(&0) {
             sizes_panic(sizes);
         }
-        let mut rng = ChaCha8Rng::seed_from_u64(seed);
+        let mut rng = Generator::new(seed);
         let mut params = Params::new();
         let layers = sizes
             .windows(2)
@@ -273,9 +455,19 @@ impl<T: Float> Mlp<T> {
     /// this model's parameters.
     ///
     /// # Panics
-    /// When x is not `[n, inputs]`.
+    /// When x is not `[n, inputs]`, naming the model and its first layer:
+    /// `Mlp [4, 8, 1]: layer0: Linear(4 -> 8): input [5, 2] has 2 features, expected 4`.
     #[track_caller]
     pub fn forward<'g>(&self, p: &Bound<'g, T>, x: Var<'g, T>) -> Var<'g, T> {
+        let shape = crate::ops::shape_of(x);
+        let first = &self.layers[0];
+        if !matches!(*shape, [_, k] if k == first.inputs) {
+            width_panic(
+                &format!("Mlp {:?}: {first}", self.sizes()),
+                &shape,
+                first.inputs,
+            );
+        }
         let last = self.layers.len() - 1;
         let mut h = x;
         for (i, layer) in self.layers.iter().enumerate() {
@@ -287,20 +479,14 @@ impl<T: Float> Mlp<T> {
         h
     }
 
-    /// The outputs for `x` (`[n, inputs]`) on a tape of their own, with no gradient.
+    /// The outputs for `x` (`[n, inputs]`) on a tape of their own, with no gradient:
+    /// [`Model::predict`].
     ///
     /// # Panics
     /// When x is not `[n, inputs]`.
     #[track_caller]
     pub fn predict(&self, x: &Tensor<T>) -> Tensor<T> {
-        let g = crate::Graph::<T>::inference();
-        let p: Vec<_> = self
-            .params
-            .iter()
-            .map(|(_, q)| g.constant(q.value.clone()))
-            .collect();
-        let bound = Bound::from_vars(p);
-        self.forward(&bound, g.constant(x.clone())).value()
+        Model::predict(self, x)
     }
 }
 
@@ -310,6 +496,10 @@ impl<T: Float> Model<T> for Mlp<T> {
     }
     fn params_mut(&mut self) -> &mut Params<T> {
         &mut self.params
+    }
+    #[track_caller]
+    fn forward<'g>(&self, p: &Bound<'g, T>, x: Var<'g, T>) -> Var<'g, T> {
+        Mlp::forward(self, p, x)
     }
 }
 
@@ -354,7 +544,7 @@ mod tests {
         // Xavier: √(6/(3+5)) = √0.75; He: √(6/3) = √2.
         assert_eq!(Init::XavierUniform.bound(3, 5), 0.75f64.sqrt());
         assert_eq!(Init::HeUniform.bound(3, 5), 2f64.sqrt());
-        let mut rng = ChaCha8Rng::seed_from_u64(0);
+        let mut rng = Generator::new(0);
         let w: Tensor<f64> = Init::HeUniform.weight(100, 100, &mut rng);
         let a = 0.06f64.sqrt();
         assert!(w.data().iter().all(|x| x.abs() < a));
@@ -366,7 +556,7 @@ mod tests {
     fn linear_is_x_times_w_transposed_plus_b() {
         // W = [[1, 2], [3, 4], [5, 6]] ([out 3, in 2]), b = [0.5, 0, -0.5], x = [1, -1].
         let mut params = Params::new();
-        let mut rng = ChaCha8Rng::seed_from_u64(0);
+        let mut rng = Generator::new(0);
         let layer = Linear::new(&mut params, "fc", 2, 3, Init::Uniform(1.0), &mut rng);
         params.get_mut("fc.weight").unwrap().value =
             Tensor::from_vec(vec![1.0, 2.0, 3.0, 4.0, 5.0, 6.0], &[3, 2]).unwrap();
@@ -413,6 +603,82 @@ mod tests {
         let y = model.forward(&p, g.constant(x.clone())).value();
         assert_eq!(model.predict(&x), y);
         assert_eq!(y.shape(), &[2, 1]);
+    }
+
+    #[test]
+    fn pytorch_init_draws_weight_and_bias_within_one_over_root_fan_in() {
+        // fan_in = 64: a = 1/√64 = 0.125 for both. 64·32 weights and 32 biases.
+        let mut params = Params::<f64>::new();
+        let _ = Linear::new(
+            &mut params,
+            "fc",
+            64,
+            32,
+            Init::PyTorch,
+            &mut Generator::new(3),
+        );
+        for name in ["fc.weight", "fc.bias"] {
+            let v = params[name].value.data();
+            assert!(v.iter().all(|x| x.abs() < 0.125), "{name} outside ±0.125");
+            // Not zeros: the draws span most of the range (max |x| above 0.9a).
+            assert!(v.iter().any(|x| x.abs() > 0.9 * 0.125), "{name} {v:?}");
+        }
+    }
+
+    #[test]
+    fn zero_bias_inits_leave_the_stream_for_the_next_layer() {
+        // Xavier draws no bias, so layer1's weight is the next 2·5 draws after layer0's 5·3:
+        // the same numbers as drawing the two weights back to back.
+        let m = Mlp::<f64>::new(&[3, 5, 2], Activation::Tanh, Init::XavierUniform, 9);
+        let mut rng = Generator::new(9);
+        let w0: Tensor<f64> = Init::XavierUniform.weight(3, 5, &mut rng);
+        let w1: Tensor<f64> = Init::XavierUniform.weight(5, 2, &mut rng);
+        assert_eq!(m.params()["layer0.weight"].value, w0);
+        assert_eq!(m.params()["layer1.weight"].value, w1);
+        assert_eq!(m.params()["layer0.bias"].value.data(), &[0.0; 5]);
+    }
+
+    #[test]
+    #[should_panic(expected = "fc: Linear(4 -> 3): input [5, 2] has 2 features, expected 4")]
+    fn linear_with_the_wrong_width_names_the_layer() {
+        let mut params = Params::<f64>::new();
+        let fc = Linear::new(
+            &mut params,
+            "fc",
+            4,
+            3,
+            Init::PyTorch,
+            &mut Generator::new(0),
+        );
+        let g = Graph::new();
+        let p = params.bind(&g);
+        let _ = fc.forward(&p, g.constant(Tensor::zeros(&[5, 2])));
+    }
+
+    #[test]
+    #[should_panic(expected = "fc: Linear(4 -> 3): input [4] is not 2-D [n, 4]")]
+    fn linear_with_a_vector_input_names_the_layer() {
+        let mut params = Params::<f64>::new();
+        let fc = Linear::new(
+            &mut params,
+            "fc",
+            4,
+            3,
+            Init::PyTorch,
+            &mut Generator::new(0),
+        );
+        let g = Graph::new();
+        let p = params.bind(&g);
+        let _ = fc.forward(&p, g.constant(Tensor::zeros(&[4])));
+    }
+
+    #[test]
+    #[should_panic(
+        expected = "Mlp [4, 8, 1]: layer0: Linear(4 -> 8): input [5, 2] has 2 features, expected 4"
+    )]
+    fn mlp_with_the_wrong_width_names_the_model_and_layer() {
+        let m = Mlp::<f64>::new(&[4, 8, 1], Activation::Relu, Init::HeUniform, 0);
+        let _ = m.predict(&Tensor::zeros(&[5, 2]));
     }
 
     #[test]

@@ -100,8 +100,34 @@ pub fn cross_entropy<'g, T: Float>(logits: Var<'g, T>, classes: &[usize]) -> Var
     if rank == 0 {
         rank0_panic("cross_entropy");
     }
+    let shape = crate::ops::shape_of(logits);
     let axis = rank - 1;
+    let (count, rows) = (shape[axis], shape[..axis].iter().product::<usize>());
+    if classes.len() != rows {
+        class_count_panic(&shape, rows, classes.len());
+    }
+    if let Some((row, &k)) = classes.iter().enumerate().find(|&(_, &k)| k >= count) {
+        class_panic(&shape, row, k, count);
+    }
     -logits.log_softmax(axis).gather(axis, classes).mean()
+}
+
+#[cold]
+#[track_caller]
+fn class_count_panic(shape: &[usize], rows: usize, given: usize) -> ! {
+    panic!(
+        "cross_entropy: {given} class indices for logits {shape:?}, which have {rows} rows \
+         (one index per row)"
+    )
+}
+
+#[cold]
+#[track_caller]
+fn class_panic(shape: &[usize], row: usize, class: usize, count: usize) -> ! {
+    panic!(
+        "cross_entropy: class {class} in row {row} is out of range: logits {shape:?} have \
+         {count} classes (0..{count})"
+    )
 }
 
 #[cold]
@@ -293,5 +319,23 @@ mod tests {
     fn mse_rejects_shapes_that_would_broadcast() {
         let g = Graph::new();
         let _ = mse(g.tensor(Tensor::zeros(&[3, 1])), t2(&g, &[0.0; 3], &[3]));
+    }
+
+    #[test]
+    #[should_panic(
+        expected = "cross_entropy: class 7 in row 1 is out of range: logits [2, 3] have 3 classes (0..3)"
+    )]
+    fn cross_entropy_names_the_bad_class_and_its_row() {
+        let g = Graph::new();
+        let _ = cross_entropy(g.tensor(Tensor::zeros(&[2, 3])), &[0, 7]);
+    }
+
+    #[test]
+    #[should_panic(
+        expected = "cross_entropy: 3 class indices for logits [2, 3], which have 2 rows (one index per row)"
+    )]
+    fn cross_entropy_names_a_label_count_that_differs_from_the_rows() {
+        let g = Graph::new();
+        let _ = cross_entropy(g.tensor(Tensor::zeros(&[2, 3])), &[0, 1, 2]);
     }
 }

@@ -14,8 +14,8 @@
 //!   [`hinge`].
 //! - Parameters, layers and training: [`Params`] (named values and gradients outside the
 //!   tape, saved and loaded as safetensors), [`Linear`], [`Mlp`] with [`Init`] and
-//!   [`Activation`], the optimizers in [`optim`](crate::optim), the loop [`fit`], and
-//!   [`Perceptron`].
+//!   [`Activation`]. The optimizers are in [`optim`](crate::optim) and the training loop in
+//!   [`train`](crate::train), both above this module.
 //!
 //! ## One training step
 //!
@@ -42,7 +42,8 @@
 //! assert_eq!((w.value.shape(), w.grad.shape()), (&[16, 2][..], &[16, 2][..]));
 //! ```
 //!
-//! [`fit`] runs this loop over shuffled minibatches until a target loss or an epoch limit.
+//! [`train::fit`](crate::train::fit) runs this loop over shuffled minibatches until a target
+//! loss or an epoch limit.
 
 mod activation;
 mod conv;
@@ -50,17 +51,12 @@ mod layers;
 mod loss;
 mod norm;
 mod params;
-mod perceptron;
+#[cfg(feature = "safetensors")]
 mod save;
-mod scalar;
 mod softmax;
-mod train;
 
 pub use conv::{Conv1d, Conv2d, ConvConfig};
-pub use layers::{Activation, Init, Linear, Mlp, Model};
+pub use layers::{Activation, Generator, Init, Linear, Mlp, Model};
 pub use loss::{binary_cross_entropy_with_logits, cross_entropy, half_sse, hinge, mse};
 pub use norm::{Dropout, LayerNorm};
 pub use params::{Bound, Param, Params};
-pub use perceptron::{Perceptron, PerceptronReport};
-pub use scalar::ScalarBound;
-pub use train::{Report, StepLog, Stop, Train, fit, fit_observed, rows};

@@ -1,27 +1,4 @@
-//! Parameters that live outside the tape and persist across training steps.
-//!
-//! A [`Params`] is an ordered map from names (`"layer0.weight"`, `"layer0.bias"`, ...) to a
-//! value and the gradient of the last step. Each step records the values on a tape as leaves
-//! with [`Params::bind`], runs the model and `backward`, and copies the leaves' gradients
-//! back with [`Params::read_grads`]; an optimizer then updates the values in place.
-//!
-//! ```
-//! use tapegrad::{Graph, Tensor, nn::Params};
-//! let mut params = Params::new();
-//! params.add("w", Tensor::scalar(3.0));
-//! let mut g = Graph::new();
-//! for _ in 0..2 {
-//!     g.clear(); // the same tape, its memory reused
-//!     let p = params.bind(&g);
-//!     let loss = p[0] * p[0]; // w²
-//!     loss.backward();
-//!     params.read_grads(&p);
-//!     let w = params.get_mut("w").unwrap();
-//!     w.value = w.value.map(|x| x - 0.25 * x * 2.0); // w ← w − 0.25·2w
-//! }
-//! assert_eq!(params["w"].value.item(), 0.75); // 3 → 1.5 → 0.75
-//! assert_eq!(params["w"].grad.item(), 3.0); // the gradient of the last step, 2·1.5
-//! ```
+//! Parameters that live outside the tape and persist across training steps: [`Params`].
 
 use crate::float::Float;
 use crate::graph::{Graph, Var};
@@ -40,7 +17,31 @@ pub struct Param<T: Float> {
     pub grad: Tensor<T>,
 }
 
-/// Named parameters in a stable order (insertion order). See the module docs.
+/// Named parameters in a stable order (insertion order), living outside the tape and
+/// persisting across training steps.
+///
+/// A [`Params`] is an ordered map from names (`"layer0.weight"`, `"layer0.bias"`, ...) to a
+/// value and the gradient of the last step. Each step records the values on a tape as leaves
+/// with [`Params::bind`], runs the model and `backward`, and copies the leaves' gradients
+/// back with [`Params::read_grads`]; an optimizer then updates the values in place.
+///
+/// ```
+/// use tapegrad::{Graph, Tensor, nn::Params};
+/// let mut params = Params::new();
+/// params.add("w", Tensor::scalar(3.0));
+/// let mut g = Graph::new();
+/// for _ in 0..2 {
+///     g.clear(); // the same tape, its memory reused
+///     let p = params.bind(&g);
+///     let loss = p[0] * p[0]; // w²
+///     loss.backward();
+///     params.read_grads(&p);
+///     let w = params.get_mut("w").unwrap();
+///     w.value = w.value.map(|x| x - 0.25 * x * 2.0); // w ← w − 0.25·2w
+/// }
+/// assert_eq!(params["w"].value.item(), 0.75); // 3 → 1.5 → 0.75
+/// assert_eq!(params["w"].grad.item(), 3.0); // the gradient of the last step, 2·1.5
+/// ```
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Params<T: Float = f64> {
     /// Shared names: binding a parameter names its leaf with a clone of this `Arc`, so a
@@ -137,14 +138,20 @@ impl<T: Float> Params<T> {
     /// loss did not reach reads zeros.
     ///
     /// # Panics
-    /// When `bound` does not hold one leaf per parameter (it came from other parameters).
+    /// When `bound` does not hold one leaf per parameter, or a leaf's gradient does not have
+    /// its parameter's shape (`bound` came from other parameters); the message names the
+    /// parameter and both shapes.
     #[track_caller]
     pub fn read_grads(&mut self, bound: &Bound<'_, T>) {
         if bound.vars.len() != self.map.len() {
             bound_panic(bound.vars.len(), self.map.len());
         }
-        for (p, v) in self.map.values_mut().zip(&bound.vars) {
-            p.grad = v.grad();
+        for ((name, p), v) in self.map.iter_mut().zip(&bound.vars) {
+            let g = v.grad();
+            if g.shape() != p.value.shape() {
+                grad_shape_panic(name, g.shape(), p.value.shape());
+            }
+            p.grad = g;
         }
     }
 
@@ -234,6 +241,15 @@ fn bound_panic(got: usize, want: usize) -> ! {
 
 #[cold]
 #[track_caller]
+fn grad_shape_panic(name: &str, grad: &[usize], param: &[usize]) -> ! {
+    panic!(
+        "Params::read_grads: {name}: gradient {grad:?} but parameter {param:?} \
+         (bind these parameters, not another model's)"
+    )
+}
+
+#[cold]
+#[track_caller]
 fn empty_panic() -> ! {
     panic!("Bound::sum_of_squares: there are no parameters")
 }
@@ -264,6 +280,35 @@ mod tests {
         assert_eq!(p[0].name(), "layer1.weight");
         ps.zero_grads();
         assert_eq!(ps["layer1.weight"].grad.data(), &[0.0, 0.0]);
+    }
+
+    #[test]
+    fn read_grads_rejects_another_models_leaves_naming_the_parameter() {
+        // Two models with the same number of parameters but other shapes: the count check
+        // alone would accept B's leaves for A.
+        let mut a = Params::new();
+        a.add("layer1.weight", Tensor::<f64>::zeros(&[5, 4]));
+        let mut b = Params::new();
+        b.add("layer1.weight", Tensor::<f64>::zeros(&[3, 2]));
+        let g = Graph::new();
+        let p = b.bind(&g);
+        p[0].sum().backward();
+        let caught = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| a.read_grads(&p)));
+        let msg = *caught.unwrap_err().downcast::<String>().unwrap();
+        assert!(
+            msg.contains("layer1.weight: gradient [3, 2] but parameter [5, 4]"),
+            "{msg}"
+        );
+        // Same element count, other shape: still caught.
+        let mut c = Params::new();
+        c.add("w", Tensor::<f64>::zeros(&[2, 3]));
+        let mut d = Params::new();
+        d.add("w", Tensor::<f64>::zeros(&[3, 2]));
+        let g = Graph::new();
+        let p = d.bind(&g);
+        p[0].sum().backward();
+        let caught = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| c.read_grads(&p)));
+        assert!(caught.is_err(), "[3, 2] gradients for a [2, 3] parameter");
     }
 
     #[test]

@@ -45,7 +45,7 @@ pub(crate) fn check_index(op: &str, shape: &[usize], axis: usize, index: &[usize
     let (pre, len, post) = split_at_axis(shape, axis);
     if index.len() != pre * post {
         index_panic(&format!(
-            "{op}: index has {} entries but shape {shape:?} has {} rows along axis {axis}",
+            "{op} along axis {axis}: index has {} entries but shape {shape:?} has {} rows (one per position of the other axes)",
             index.len(),
             pre * post
         ));
@@ -135,6 +135,15 @@ mod tests {
             |_, v| v[0].reshape(&[1]).gather(0, &[0]).exp(),
             &[draw(&[], -1.0, 1.0, 3)],
         );
+    }
+
+    #[test]
+    #[should_panic(
+        expected = "gather along axis 1: index has 1 entries but shape [2, 3] has 2 rows"
+    )]
+    fn gather_with_the_wrong_number_of_rows_names_the_axis() {
+        let g = Graph::new();
+        let _ = g.tensor(Tensor::zeros(&[2, 3])).gather(1, &[0]);
     }
 
     #[test]

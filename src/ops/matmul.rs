@@ -92,10 +92,10 @@ fn matmul_panic(a: &[usize], b: &[usize]) -> ! {
 
 /// Products of at most this many multiply-adds take [`small`]; larger ones go to
 /// `matrixmultiply`, whose packing (and the buffer it allocates for it on every call) only
-/// pays off above this size. Measured crossover (f64, bench profile): 1×100×16 and 100×1×16
-/// take 0.45 and 0.65 µs here against 1.1 and 0.9 µs in matrixmultiply; 100×2×16 takes
-/// 1.5 µs against 1.0 µs. (Its AVX/FMA kernels are chosen at run time; this safe loop is
-/// compiled for the baseline target.)
+/// pays off above this size: the threshold sits at the crossover of the two on products of a
+/// thin operand (1×k·k×n against 2×k·k×n, k = 100, n = 16), where the plain loop still wins
+/// below and packing wins above. (matrixmultiply's AVX/FMA kernels are chosen at run time;
+/// this safe loop is compiled for the baseline target, so the crossover moves with the CPU.)
 const SMALL: usize = 2048;
 
 /// C += op(A)·op(B) with plain loops. Each C[i, j] is summed over p in increasing order,
@@ -176,7 +176,8 @@ impl<T: Float> Primitive<T> for MatMul {
         if k != k2 {
             matmul_panic(a.shape(), b.shape());
         }
-        if k == 0 || m * n == 0 || m * k * n <= SMALL {
+        crate::shape::len_of::<T>("matmul", &[m, n]);
+        if k == 0 || m * n == 0 || m.saturating_mul(k).saturating_mul(n) <= SMALL {
             let mut out = Tensor::zeros(&[m, n]); // an empty sum is 0
             if k > 0 && m * n > 0 {
                 small(a, ta, b, tb, (m, k, n), out.data_mut());

@@ -166,6 +166,7 @@ primitives! {
     gather::Gather,
     scatter::Scatter,
     detach::Detach,
+    custom::Custom,
     // Convolution and pooling (helper "conv").
     conv2d::Conv2d,
     conv_transpose2d::ConvTranspose2d,
@@ -208,7 +209,10 @@ pub(crate) fn binary<T: Float>(
     f: impl Fn(T, T) -> T,
 ) -> Tensor<T> {
     match broadcast_shape(a.shape(), b.shape()) {
-        Some(out) => zip(a, b, &out, f),
+        Some(out) => {
+            crate::shape::len_of::<T>(op, &out);
+            zip(a, b, &out, f)
+        }
         None => shape_panic(op, a.shape(), b.shape()),
     }
 }

@@ -38,7 +38,7 @@ impl<T: Float> Primitive<T> for Reshape {
     #[track_caller]
     fn forward(self, x: &[&Tensor<T>], target: &[usize], _: &[Vec<usize>]) -> Tensor<T> {
         let (x, shape) = (x[0], target);
-        let n: usize = shape.iter().product();
+        let n = crate::shape::len_of::<T>("reshape", shape);
         if n != x.len() {
             reshape_panic(x.shape(), x.len(), shape, n);
         }

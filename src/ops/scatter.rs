@@ -17,6 +17,7 @@ impl<'g, T: Float> Var<'g, T> {
     /// When the value is not `shape` with `axis` set to 1, or `index` is out of range.
     #[track_caller]
     pub fn scatter(self, axis: usize, index: &[usize], shape: &[usize]) -> Self {
+        crate::shape::len_of::<T>("scatter", shape);
         check_axis("scatter", axis, shape);
         if self.shape()[..] != keepdim(shape, axis)[..] {
             panic!(

@@ -30,6 +30,8 @@ pub const MISUSE: &[&str] = &[
     "does not fit",
     "must have the same shape",
     "have no class axis",
+    "class indices for logits",
+    "is out of range: logits",
     "not exactly one element",
     "come from different graphs",
     "belongs to a different graph",

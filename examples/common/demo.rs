@@ -1,11 +1,14 @@
 //! The training runs behind `examples/xor.rs`, `examples/digits.rs` and `examples/moons.rs`,
-//! kept here so that the examples (which print them) and the tests (which check them) run
-//! the same code.
+//! kept here so that the examples (which print them) and the tests (which check them,
+//! `tests/nn_examples.rs`) run the same code.
 
-use crate::data::{self, Dataset};
-use crate::nn::{self, Activation, Init, Mlp, Perceptron, PerceptronReport, Report, Train};
-use crate::optim::{Adam, Optimizer, Sgd};
-use crate::{Graph, Tensor};
+use super::perceptron::{Perceptron, PerceptronReport};
+use super::scalar::{ScalarBound, forward_scalars};
+use tapegrad::data::{self, Dataset};
+use tapegrad::nn::{self, Activation, Init, Mlp};
+use tapegrad::optim::{Adam, Optimizer, Sgd};
+use tapegrad::train::{self, Report, Train};
+use tapegrad::{Graph, Tensor};
 
 /// The four inputs of a two-input truth table, `[4, 2]`: (0,0), (0,1), (1,0), (1,1).
 pub fn truth_table_inputs() -> Tensor<f64> {
@@ -52,9 +55,9 @@ pub fn xor_mlp(seed: u64, max_epochs: usize) -> XorRun {
         shuffle: false,
         ..Train::default()
     };
-    let report = nn::fit(&mut model, &mut opt, 4, &cfg, |g, m, p, batch| {
-        let y = m.forward(p, g.constant(nn::rows(&x, batch))).sigmoid();
-        nn::half_sse(y, g.constant(nn::rows(&t, batch)))
+    let report = train::fit(&mut model, &mut opt, 4, &cfg, |g, m, p, batch| {
+        let y = m.forward(p, g.constant(x.select_rows(batch))).sigmoid();
+        nn::half_sse(y, g.constant(t.select_rows(batch)))
     });
     let g = Graph::new();
     let bound = model.params().bind(&g);
@@ -123,7 +126,7 @@ pub struct DigitsRun {
 /// cross-entropy, on a seeded 80/20 split, and evaluates it on the held-out 20%.
 pub fn digits(data: &Dataset, cfg: &DigitsConfig) -> DigitsRun {
     let data = data.clone().scaled(1.0 / 16.0);
-    let (train, test) = data.split(0.8, cfg.seed);
+    let (train_set, test) = data.split(0.8, cfg.seed);
     let mut sizes = vec![data.features()];
     sizes.extend(&cfg.hidden);
     sizes.push(data.classes());
@@ -135,17 +138,23 @@ pub fn digits(data: &Dataset, cfg: &DigitsConfig) -> DigitsRun {
         seed: cfg.seed,
         ..Train::default()
     };
-    let report = nn::fit(&mut model, &mut opt, train.len(), &tc, |g, m, p, batch| {
-        let logits = m.forward(p, g.constant(nn::rows(&train.x, batch)));
-        let classes: Vec<usize> = batch.iter().map(|&i| train.labels[i]).collect();
-        nn::cross_entropy(logits, &classes)
-    });
-    let predict = |d: &Dataset| data::argmax_rows(&model.predict(&d.x));
+    let report = train::fit(
+        &mut model,
+        &mut opt,
+        train_set.len(),
+        &tc,
+        |g, m, p, batch| {
+            let logits = m.forward(p, g.constant(train_set.x.select_rows(batch)));
+            let classes: Vec<usize> = batch.iter().map(|&i| train_set.labels[i]).collect();
+            nn::cross_entropy(logits, &classes)
+        },
+    );
+    let predict = |d: &Dataset| model.predict(&d.x).argmax_rows();
     let test_pred = predict(&test);
     DigitsRun {
-        sizes: (train.len(), test.len()),
+        sizes: (train_set.len(), test.len()),
         report,
-        train_accuracy: data::accuracy(&predict(&train), &train.labels),
+        train_accuracy: data::accuracy(&predict(&train_set), &train_set.labels),
         test_accuracy: data::accuracy(&test_pred, &test.labels),
         confusion: data::confusion_matrix(&test_pred, &test.labels, data.classes()),
     }
@@ -228,12 +237,12 @@ pub fn moons_scalar(mut model: Mlp<f64>, x: &Tensor<f64>, y: &[f64], steps: usiz
     let inv_n = 1.0 / y.len() as f64;
     for k in 0..steps {
         g.clear();
-        let p = model.params().bind_scalars(&g);
+        let p = ScalarBound::bind(model.params(), &g);
         let mut scores = Vec::with_capacity(y.len());
         let mut data_loss = None;
         for (row, &t) in x.data().chunks(2).zip(y) {
             let xi: Vec<_> = row.iter().map(|&v| g.constant(Tensor::scalar(v))).collect();
-            let s = model.forward_scalars(&p, &xi)[0];
+            let s = forward_scalars(&model, &p, &xi)[0];
             scores.push(s.item());
             let li = (1.0 - t * s).relu();
             data_loss = Some(data_loss.map_or(li, |acc| acc + li));
@@ -244,7 +253,7 @@ pub fn moons_scalar(mut model: Mlp<f64>, x: &Tensor<f64>, y: &[f64], steps: usiz
         losses.push(loss.item());
         accuracies.push(sign_accuracy(&scores, y));
         nodes = g.len();
-        model.params_mut().read_scalar_grads(&p);
+        p.read_grads(model.params_mut());
         opt.lr = moons_lr(k, steps);
         opt.step(model.params_mut());
     }

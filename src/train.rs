@@ -1,5 +1,8 @@
 //! A training loop: shuffled minibatches, a stop condition, a report.
 //!
+//! It sits above [`nn`](crate::nn) (the model and its parameters) and
+//! [`optim`](crate::optim) (the update): neither of those imports this module.
+//!
 //! [`fit`] runs epochs over `n` samples. Each epoch shuffles the sample indices with a
 //! seeded generator, cuts them into minibatches, and for each batch: clears the tape, binds
 //! the parameters, calls the loss closure with the batch's indices, runs `backward`, reads
@@ -7,27 +10,26 @@
 //! epoch's loss at or below the target, or the maximum number of epochs.
 //!
 //! ```
-//! use tapegrad::{Tensor, nn::{self, Activation, Init, Mlp, Stop, Train}, optim::Sgd};
+//! use tapegrad::{Tensor, nn::{self, Activation, Init, Mlp}, optim::Sgd};
+//! use tapegrad::train::{self, Train, TrainStop};
 //! // y = 2x − 1 on 8 points, learnt by a linear model (no hidden layer).
 //! let xs: Vec<f64> = (0..8).map(|i| i as f64 / 8.0).collect();
 //! let x = Tensor::from_vec(xs.clone(), &[8, 1]).unwrap();
 //! let t = Tensor::from_vec(xs.iter().map(|x| 2.0 * x - 1.0).collect(), &[8, 1]).unwrap();
 //! let mut model = Mlp::new(&[1, 1], Activation::Identity, Init::XavierUniform, 0);
 //! let cfg = Train { epochs: 500, batch_size: 4, target_loss: Some(1e-6), ..Train::default() };
-//! let report = nn::fit(&mut model, &mut Sgd::new(0.5), 8, &cfg, |g, m, p, batch| {
-//!     let xb = g.constant(nn::rows(&x, batch));
-//!     nn::mse(m.forward(p, xb), g.constant(nn::rows(&t, batch)))
+//! let report = train::fit(&mut model, &mut Sgd::new(0.5), 8, &cfg, |g, m, p, batch| {
+//!     let xb = g.constant(x.select_rows(batch));
+//!     nn::mse(m.forward(p, xb), g.constant(t.select_rows(batch)))
 //! });
-//! assert!(matches!(report.stop, Stop::TargetLoss { .. }));
+//! assert!(matches!(report.stop, TrainStop::TargetLoss { .. }));
 //! assert!(report.final_loss() <= 1e-6);
 //! ```
 
-use super::layers::Model;
-use super::params::{Bound, Params};
 use crate::float::Float;
 use crate::graph::{Graph, Var};
+use crate::nn::{Bound, Model, Params};
 use crate::optim::Optimizer;
-use crate::tensor::Tensor;
 use rand::SeedableRng;
 use rand::seq::SliceRandom;
 use rand_chacha::ChaCha8Rng;
@@ -64,9 +66,10 @@ impl Default for Train {
     }
 }
 
-/// Why [`fit`] stopped.
+/// Why [`fit`] stopped, counted in epochs. ([`GradientDescent`](crate::GradientDescent)
+/// reports its own reason, counted in steps.)
 #[derive(Clone, Copy, Debug, PartialEq)]
-pub enum Stop {
+pub enum TrainStop {
     /// The loss of this epoch (counted from 1) reached the target.
     TargetLoss {
         /// The epoch, from 1.
@@ -96,7 +99,7 @@ pub struct Report<T: Float> {
     /// a mean loss, the mean over the epoch's samples with the weights of each step).
     pub epoch_loss: Vec<f64>,
     /// Why training stopped.
-    pub stop: Stop,
+    pub stop: TrainStop,
     /// Every step, when [`Train::log_steps`] is set; empty otherwise.
     pub steps: Vec<StepLog<T>>,
 }
@@ -111,8 +114,8 @@ impl<T: Float> Report<T> {
 /// Trains `model` on `n` samples; see the module docs.
 ///
 /// `loss(g, model, p, batch)` builds the batch's loss on tape `g`, from the parameter leaves
-/// `p` and the sample indices `batch` (use [`rows`] to pick them out of a data tensor, and
-/// `g.constant` for data). It must return a one-element `Var`.
+/// `p` and the sample indices `batch` (use [`Tensor::select_rows`](crate::Tensor::select_rows)
+/// to pick them out of a data tensor, and `g.constant` for data). It must return a one-element `Var`.
 ///
 /// # Panics
 /// When `batch_size` is 0 or `n` is 0, or as `backward` does when the loss is not one
@@ -156,7 +159,7 @@ where
     let mut g = Graph::<T>::default();
     let mut report = Report {
         epoch_loss: Vec::new(),
-        stop: Stop::MaxEpochs,
+        stop: TrainStop::MaxEpochs,
         steps: Vec::new(),
     };
     let mut step = 0;
@@ -188,7 +191,7 @@ where
         report.epoch_loss.push(epoch_loss);
         on_epoch(epoch, epoch_loss);
         if cfg.target_loss.is_some_and(|t| epoch_loss <= t) {
-            report.stop = Stop::TargetLoss { epoch };
+            report.stop = TrainStop::TargetLoss { epoch };
             break;
         }
     }
@@ -201,44 +204,10 @@ fn config_panic(batch_size: usize, n: usize) -> ! {
     panic!("fit: batch_size ({batch_size}) and the number of samples ({n}) must both be positive")
 }
 
-/// The rows `index` of `data` (along axis 0), stacked in that order: a minibatch.
-///
-/// ```
-/// use tapegrad::{Tensor, nn};
-/// let x = Tensor::from_vec(vec![1.0, 2.0, 3.0, 4.0, 5.0, 6.0], &[3, 2]).unwrap();
-/// assert_eq!(nn::rows(&x, &[2, 0]).data(), &[5.0, 6.0, 1.0, 2.0]);
-/// ```
-///
-/// # Panics
-/// When `data` is rank 0 or an index is out of range.
-#[track_caller]
-pub fn rows<T: Float>(data: &Tensor<T>, index: &[usize]) -> Tensor<T> {
-    let shape = data.shape();
-    if shape.is_empty() {
-        rows_panic(shape, 0);
-    }
-    let width: usize = shape[1..].iter().product();
-    let mut out = Vec::with_capacity(index.len() * width);
-    for &i in index {
-        if i >= shape[0] {
-            rows_panic(shape, i);
-        }
-        out.extend_from_slice(&data.data()[i * width..(i + 1) * width]);
-    }
-    let mut s = shape.to_vec();
-    s[0] = index.len();
-    Tensor::from_vec(out, &s).expect("rows fit the shape")
-}
-
-#[cold]
-#[track_caller]
-fn rows_panic(shape: &[usize], i: usize) -> ! {
-    panic!("rows: cannot take row {i} of a tensor of shape {shape:?}")
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::Tensor;
     use crate::nn::{Activation, Init, Mlp, half_sse};
     use crate::optim::Sgd;
 
@@ -256,8 +225,8 @@ mod tests {
         let (x, y) = data();
         let mut model = Mlp::new(&[1, 1], Activation::Identity, Init::Uniform(0.5), 3);
         fit(&mut model, &mut Sgd::new(0.3), 6, cfg, |g, m, p, b| {
-            let pred = m.forward(p, g.constant(rows(&x, b)));
-            half_sse(pred, g.constant(rows(&y, b))).scale(1.0 / b.len() as f64)
+            let pred = m.forward(p, g.constant(x.select_rows(b)));
+            half_sse(pred, g.constant(y.select_rows(b))).scale(1.0 / b.len() as f64)
         })
     }
 
@@ -270,7 +239,7 @@ mod tests {
             ..Train::default()
         };
         let r = run(&cfg);
-        let Stop::TargetLoss { epoch } = r.stop else {
+        let TrainStop::TargetLoss { epoch } = r.stop else {
             panic!("stopped by {:?}", r.stop)
         };
         assert_eq!(epoch, r.epoch_loss.len());
@@ -287,7 +256,7 @@ mod tests {
             ..Train::default()
         };
         let (a, b) = (run(&cfg), run(&cfg));
-        assert_eq!(a.stop, Stop::MaxEpochs);
+        assert_eq!(a.stop, TrainStop::MaxEpochs);
         assert_eq!(a.epoch_loss.len(), 3);
         assert_eq!(a.epoch_loss, b.epoch_loss);
         let other = run(&Train { seed: 1, ..cfg });
@@ -324,11 +293,5 @@ mod tests {
             / 6.0;
         assert!((dw - want).abs() < 1e-14);
         assert!((s1.loss - r.epoch_loss[0]).abs() < 1e-15);
-    }
-
-    #[test]
-    #[should_panic(expected = "rows: cannot take row 3 of a tensor of shape [3, 2]")]
-    fn rows_out_of_range_panics() {
-        let _ = rows(&Tensor::<f64>::zeros(&[3, 2]), &[0, 3]);
     }
 }

@@ -7,24 +7,14 @@
 //! separable (AND, OR) and cycles forever when they are not (XOR), which is the tutorial's
 //! case for hidden layers.
 
-use crate::float::Float;
-use crate::tensor::Tensor;
 use rand::SeedableRng;
 use rand::seq::SliceRandom;
 use rand_chacha::ChaCha8Rng;
+use tapegrad::{Float, Tensor};
 
 /// A single-layer perceptron with sign activation. See the module docs.
 ///
-/// ```
-/// use tapegrad::{Tensor, nn::Perceptron};
-/// // AND on {0, 1}², targets ±1.
-/// let x = Tensor::from_vec(vec![0.0, 0.0, 0.0, 1.0, 1.0, 0.0, 1.0, 1.0], &[4, 2]).unwrap();
-/// let t = [-1.0, -1.0, -1.0, 1.0];
-/// let mut p = Perceptron::new(2, 0.5);
-/// let report = p.fit(&x, &t, 100, 0);
-/// assert!(report.converged);
-/// assert_eq!(p.accuracy(&x, &t), 1.0);
-/// ```
+/// Learning AND and OR, and failing on XOR, is checked in `tests/nn_examples.rs`.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Perceptron<T: Float = f64> {
     /// The weights w, one per input.
@@ -172,47 +162,4 @@ fn input_panic(got: usize, want: usize) -> ! {
 #[track_caller]
 fn data_panic(shape: &[usize], n: usize, d: usize) -> ! {
     panic!("Perceptron: data of shape {shape:?} for {n} targets and {d} weights (need [{n}, {d}])")
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn inputs() -> Tensor<f64> {
-        Tensor::from_vec(vec![0.0, 0.0, 0.0, 1.0, 1.0, 0.0, 1.0, 1.0], &[4, 2]).unwrap()
-    }
-
-    #[test]
-    fn perceptron_rule_moves_weights_by_lr_times_error_times_input() {
-        // w = 0, b = 0: y = sign(0) = 0; t = 1 → err 1, Δw = 0.5·1·[1, 2], Δb = 0.5.
-        let mut p = Perceptron::new(2, 0.5);
-        assert!(p.update(&[1.0, 2.0], 1.0));
-        assert_eq!((p.weights.clone(), p.bias), (vec![0.5, 1.0], 0.5));
-        // Now y = sign(0.5 + 2 + 0.5) = 1 = t: no change.
-        assert!(!p.update(&[1.0, 2.0], 1.0));
-        // t = −1 → err −2: Δw = 0.5·(−2)·[1, 2] = [−1, −2], Δb = −1.
-        assert!(p.update(&[1.0, 2.0], -1.0));
-        assert_eq!((p.weights.clone(), p.bias), (vec![-0.5, -1.0], -0.5));
-    }
-
-    #[test]
-    fn perceptron_learns_and_and_or() {
-        for t in [[-1.0, -1.0, -1.0, 1.0], [-1.0, 1.0, 1.0, 1.0]] {
-            let mut p = Perceptron::new(2, 0.1);
-            let r = p.fit(&inputs(), &t, 100, 1);
-            assert!(r.converged, "{t:?}: {r:?}");
-            assert_eq!(p.accuracy(&inputs(), &t), 1.0);
-        }
-    }
-
-    #[test]
-    fn perceptron_never_learns_xor_and_peaks_at_75_percent() {
-        let t = [-1.0, 1.0, 1.0, -1.0];
-        let mut p = Perceptron::new(2, 0.1);
-        let r = p.fit(&inputs(), &t, 1000, 2);
-        assert!(!r.converged);
-        assert_eq!(r.epochs, 1000);
-        assert_eq!(r.best_accuracy, 0.75);
-        assert!(r.epoch_accuracy.iter().all(|&a| a <= 0.75));
-    }
 }
