@@ -572,3 +572,53 @@ fn sinh_beyond_710_is_infinite_with_grad_nan() {
     assert!(d.is_nan());
     assert_eq!(at(|x| x.sinh(), 700.0).0, 700f64.sinh());
 }
+
+// Convolution and pooling (helper "conv").
+
+#[test]
+fn max_pool_ties_send_the_gradient_to_the_first_arg_max() {
+    // Windows of 2, stride 1, over [2, 2, 1, 1]: [2, 2] → the first 2 (index 0); [2, 1] →
+    // index 1; [1, 1] → index 2. Weights 1, 10, 100 show which window sent what.
+    let (y, dx) = row(
+        |x| x.reshape(&[1, 1, 4]).max_pool1d(2, 1).reshape(&[1, 3]),
+        &[2.0, 2.0, 1.0, 1.0],
+        &[1.0, 10.0, 100.0],
+    );
+    assert_eq!(y, [2.0, 2.0, 1.0]);
+    assert_eq!(dx, [1.0, 10.0, 100.0, 0.0]);
+    // 2-D: a 2×2 window of four equal values sends everything to its top-left element, by
+    // both passes.
+    let g = Graph::new();
+    let x = g.tensor(Tensor::full(&[1, 1, 2, 2], 3.0));
+    let y = x.max_pool2d(2, 2).sum();
+    y.backward();
+    assert_eq!(x.grad().data(), &[1.0, 0.0, 0.0, 0.0]);
+    assert_eq!(g.grad(y, &[x])[0].value().data(), &[1.0, 0.0, 0.0, 0.0]);
+}
+
+#[test]
+fn max_pool_with_a_nan_picks_the_nan() {
+    let (y, dx) = row(
+        |x| x.reshape(&[1, 1, 3]).max_pool1d(3, 1).reshape(&[1, 1]),
+        &[5.0, NAN, INF],
+        &[1.0],
+    );
+    assert!(y[0].is_nan());
+    assert_eq!(dx, [0.0, 1.0, 0.0]);
+}
+
+#[test]
+fn conv_padding_is_a_constant_zero() {
+    // x = [1, 2, 3], w = [1, 1, 1], padding 1: y = [0+1+2, 1+2+3, 2+3+0] = [3, 6, 5]; each x
+    // gets one unit per window reading it: x0 and x2 are read by two windows, x1 by three.
+    let (y, dx) = row(
+        |x| {
+            let w = x.graph().constant(Tensor::ones(&[1, 1, 3]));
+            x.reshape(&[1, 1, 3]).conv1d(w, 1, 1, 1, 1).reshape(&[1, 3])
+        },
+        &[1.0, 2.0, 3.0],
+        &[1.0, 1.0, 1.0],
+    );
+    assert_eq!(y, [3.0, 6.0, 5.0]);
+    assert_eq!(dx, [2.0, 3.0, 2.0]);
+}

@@ -519,3 +519,54 @@ fn shape_and_reduction_ops_name_the_op_shape_and_bad_parameter() {
     let (a, b) = (g.tensor(zeros(&[2, 3, 4])), g.tensor(zeros(&[2, 5, 4])));
     misuse!(a.bmm(b), "bmm", "[2, 3, 4]", "[2, 5, 4]");
 }
+
+// Convolution and pooling (helper "conv"): the caller's line, through the composites and
+// the layer too.
+
+#[test]
+fn conv2d_with_mismatched_channels_panics_at_the_caller() {
+    let g = Graph::new();
+    let (x, w) = (
+        g.constant(zeros(&[8, 3, 28, 28])),
+        g.tensor(zeros(&[16, 1, 3, 3])),
+    );
+    misuse!(
+        x.conv2d(w, 0, 1, 1, 1),
+        "conv2d: input [8, 3, 28, 28] has 3 channels but weight [16, 1, 3, 3] expects 1 (groups = 1)"
+    );
+}
+
+#[test]
+fn conv1d_and_the_pools_panic_at_the_caller() {
+    let g = Graph::new();
+    let x = g.constant(zeros(&[2, 4, 5]));
+    misuse!(
+        x.conv1d(g.tensor(zeros(&[3, 2, 3])), 0, 1, 1, 2),
+        "conv1d",
+        "[3, 2, 3]",
+        "groups = 2 does not divide"
+    );
+    misuse!(x.max_pool1d(6, 1), "max_pool1d", "kernel 6", "[2, 4, 5]");
+    misuse!(
+        x.avg_pool2d(2, 2),
+        "avg_pool2d",
+        "[2, 4, 5]",
+        "must have 4 axes"
+    );
+}
+
+#[test]
+fn a_conv_layer_given_the_wrong_input_panics_at_the_caller() {
+    use tapegrad::nn::{Conv2d, ConvConfig, Generator, Params};
+    let mut params = Params::<f64>::new();
+    let mut rng = Generator::new(0);
+    let conv = Conv2d::new(&mut params, "c", 3, 4, 3, ConvConfig::default(), &mut rng);
+    let g = Graph::new();
+    let p = params.bind(&g);
+    let x = g.constant(zeros(&[1, 2, 8, 8]));
+    misuse!(
+        conv.forward(&p, x),
+        "conv2d",
+        "has 2 channels but weight [4, 3, 3, 3] expects 3"
+    );
+}

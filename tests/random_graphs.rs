@@ -144,7 +144,7 @@ fn op_index(p: &Program) -> impl Iterator<Item = usize> + '_ {
     })
 }
 
-const OP_NAMES: [&str; 87] = [
+const OP_NAMES: [&str; 90] = [
     "Add",
     "Sub",
     "Mul",
@@ -234,6 +234,10 @@ const OP_NAMES: [&str; 87] = [
     "Silu",
     "LogSigmoid",
     "Softmin",
+    // Convolution and pooling (helper "conv").
+    "Conv2d",
+    "MaxPool",
+    "AvgPool",
 ];
 
 /// Runs checks 1, 2 and 3 on one recipe.

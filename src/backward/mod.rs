@@ -127,6 +127,28 @@ pub(crate) trait Rules<T: Float> {
     fn scatter(&mut self, a: Self::H, axis: u32, index: u32, shape: &[usize]) -> Self::H {
         self.apply(ops::Scatter { axis, index }.into(), &[a], shape)
     }
+
+    // Convolution and pooling (helper "conv"). `geo` is the position of the op's geometry
+    // in the tape's table of index lists.
+    fn conv2d(&mut self, x: Self::H, w: Self::H, geo: u32) -> Self::H {
+        self.apply(ops::Conv2d(geo).into(), &[x, w], &[])
+    }
+    /// The adjoint of conv2d in x, for an input of shape `x_shape`.
+    fn conv_transpose2d(&mut self, g: Self::H, w: Self::H, geo: u32, x_shape: &[usize]) -> Self::H {
+        self.apply(ops::ConvTranspose2d(geo).into(), &[g, w], x_shape)
+    }
+    /// The adjoint of conv2d in w, for a weight of shape `w_shape`.
+    fn conv2d_weight(&mut self, x: Self::H, g: Self::H, geo: u32, w_shape: &[usize]) -> Self::H {
+        self.apply(ops::Conv2dWeight(geo).into(), &[x, g], w_shape)
+    }
+    /// v at the first arg-max of x in each pooling window.
+    fn max_pool2d(&mut self, x: Self::H, v: Self::H, geo: u32) -> Self::H {
+        self.apply(ops::MaxPool2d(geo).into(), &[x, v], &[])
+    }
+    /// g routed to the first arg-max of x in each window (x's shape), the adjoint in v.
+    fn max_unpool2d(&mut self, x: Self::H, g: Self::H, geo: u32) -> Self::H {
+        self.apply(ops::MaxUnpool2d(geo).into(), &[x, g], &[])
+    }
 }
 
 /// What a backward rule may do beyond [`Rules`]: read the gradient arriving at the node and

@@ -50,13 +50,17 @@
 
 mod activation;
 mod activation_more;
+mod conv;
 mod layers;
 mod loss;
+mod norm;
 mod params;
 #[cfg(feature = "safetensors")]
 mod save;
 mod softmax;
 
+pub use conv::{Conv1d, Conv2d, ConvConfig};
 pub use layers::{Activation, Generator, Init, Linear, Mlp, Model};
 pub use loss::{binary_cross_entropy_with_logits, cross_entropy, half_sse, hinge, mse};
+pub use norm::{Dropout, LayerNorm};
 pub use params::{Bound, Param, Params};

@@ -191,6 +191,12 @@ primitives! {
     minimum::Minimum,
     clamp_min::ClampMin<T>,
     clamp_max::ClampMax<T>,
+    // Convolution and pooling (helper "conv").
+    conv2d::Conv2d,
+    conv_transpose2d::ConvTranspose2d,
+    conv2d_weight::Conv2dWeight,
+    max_pool2d::MaxPool2d,
+    max_unpool2d::MaxUnpool2d,
 }
 
 #[cfg(test)]

@@ -50,6 +50,14 @@ pub const MISUSE: &[&str] = &[
     // Issue 18, elementwise (helper "elem"): a NaN or unordered clamp bound.
     "is NaN; a clamp needs a number",
     "are not ordered (need lo ≤ hi, neither NaN)",
+    // Convolution and pooling (helper "conv").
+    "axes [batch, channels",
+    "must be at least 1 (got 0)",
+    "channels but weight",
+    "which groups = ",
+    "is longer than axis",
+    "has an empty kernel",
+    "too long to index",
 ];
 
 /// Whether a panic message is one of the documented misuse panics.
@@ -185,7 +193,7 @@ pub fn run(data: &[u8]) -> Summary {
         // Parameters that come from further bytes are read before the op runs.
         let (s1, i1, i2) = (b.shape(), b.indices(2), b.indices(3));
         let ax = (k % 5) as isize - 2; // -2 to 2: negative axes and out-of-range ones
-        let out = attempt(&mut sum, || match op % 97 {
+        let out = attempt(&mut sum, || match op % 104 {
             0 => x + y,
             1 => x - y,
             2 => x * y,
@@ -289,6 +297,25 @@ pub fn run(data: &[u8]) -> Summary {
             93 => x.silu(),
             94 => x.log_sigmoid(),
             95 => x.softmin(axis),
+            // Convolution and pooling (helper "conv"): parameters from k, shapes as they come.
+            97 => x.conv2d(
+                y,
+                k as usize % 3,
+                1 + (k as usize >> 2) % 2,
+                1 + (k as usize >> 3) % 2,
+                1 + (k as usize >> 4) % 2,
+            ),
+            98 => x.conv1d(
+                y,
+                k as usize % 3,
+                1 + (k as usize >> 2) % 2,
+                1 + (k as usize >> 3) % 2,
+                1 + (k as usize >> 4) % 2,
+            ),
+            99 => x.max_pool2d(k as usize % 3, 1 + (k as usize >> 2) % 2),
+            100 => x.max_pool1d(1 + k as usize % 3, k as usize >> 2 & 1),
+            101 => x.avg_pool2d(1 + k as usize % 3, 1 + (k as usize >> 2) % 2),
+            102 => x.avg_pool1d(1 + k as usize % 3, 1 + (k as usize >> 2) % 2),
             _ => x.step(),
         });
         if let Some(out) = out {

@@ -150,13 +150,22 @@ pub enum Instr {
     Silu(usize),
     LogSigmoid(usize),
     Softmin(usize, usize),
+    // Convolution and pooling (helper "conv"). Each reshapes its operands to NCHW (or NCL)
+    // and flattens the result to 2-D, [rows, last axis], so later steps see small matrices.
+    /// `a.reshape(xs).conv2d(b.reshape(ws), padding, stride, dilation, groups)`.
+    Conv2d(usize, usize, Vec<usize>, Vec<usize>, [usize; 4]),
+    /// `a.reshape(xs).max_pool2d(kernel, stride)` (`max_pool1d` when xs is 3-D); generated
+    /// only where no two elements are within 0.05, so no tie moves under the differences.
+    MaxPool(usize, Vec<usize>, usize, usize),
+    /// `a.reshape(xs).avg_pool2d(kernel, stride)` (`avg_pool1d` when xs is 3-D).
+    AvgPool(usize, Vec<usize>, usize, usize),
     /// A plain `detach`, never generated: the finite differences see through it, so a
     /// program using it must FAIL the checks (the tests use it to prove they can fail).
     RawDetach(usize),
 }
 
 /// How many op numbers a step chooses from.
-pub const N_OPS: u8 = 60;
+pub const N_OPS: u8 = 63;
 
 /// A resolved graph: the input values, the instructions, and each value's shape.
 #[derive(Clone)]
@@ -264,6 +273,17 @@ pub fn apply<'g>(ins: &Instr, vs: &[Var<'g>]) -> Var<'g> {
         CrossEntropy(a, c) => nn::cross_entropy(vs[*a], c),
         BceWithLogits(a, b) => nn::binary_cross_entropy_with_logits(vs[*a], vs[*b]),
         Hinge(a, b) => nn::hinge(vs[*a], vs[*b]),
+        Conv2d(a, b, xs, ws, [p, s, d, g]) => {
+            flat2(
+                vs[*a]
+                    .reshape(xs)
+                    .conv2d(vs[*b].reshape(ws), *p, *s, *d, *g),
+            )
+        }
+        MaxPool(a, xs, k, s) if xs.len() == 3 => flat2(vs[*a].reshape(xs).max_pool1d(*k, *s)),
+        MaxPool(a, xs, k, s) => flat2(vs[*a].reshape(xs).max_pool2d(*k, *s)),
+        AvgPool(a, xs, k, s) if xs.len() == 3 => flat2(vs[*a].reshape(xs).avg_pool1d(*k, *s)),
+        AvgPool(a, xs, k, s) => flat2(vs[*a].reshape(xs).avg_pool2d(*k, *s)),
         Detach(a, base) => {
             let d = vs[*a].detach();
             let now = d.value();
@@ -272,6 +292,13 @@ pub fn apply<'g>(ins: &Instr, vs: &[Var<'g>]) -> Var<'g> {
             d + vs[*a].graph().constant(shift)
         }
     }
+}
+
+/// `y` as `[rows, last axis]`.
+fn flat2(y: Var<'_>) -> Var<'_> {
+    let s = y.shape();
+    let last = s[s.len() - 1];
+    y.reshape(&[s.iter().product::<usize>() / last, last])
 }
 
 impl Program {
@@ -669,6 +696,9 @@ impl<'g> Resolver<'g> {
             }
             40..=47 => self.shape_op(st.op % N_OPS, a, b, k),
             48..=59 => self.elementwise(st.op % N_OPS - 48, a, b, k),
+            60 => self.conv(a, b, k),
+            61 => self.pool(a, k, true),
+            62 => self.pool(a, k, false),
             _ => match k % 3 {
                 0 => self.gather(a, k / 3),
                 1 => self.scatter(a, k / 3),
@@ -682,6 +712,74 @@ impl<'g> Resolver<'g> {
             },
         };
         self.bounded(out, 8.0);
+    }
+
+    // Convolution and pooling (helper "conv").
+
+    /// `a` as the input [1, C, H, W] and `b` as the weight of a small conv2d, with padding,
+    /// stride, dilation and groups chosen by `k` (groups 2 when both lengths are even), the
+    /// padding raised where the dilated kernel would not fit and the stride where the
+    /// output would exceed `MAX_ELEMS`.
+    fn conv(&mut self, a: usize, b: usize, k: u8) -> usize {
+        let (sa, n, m) = (self.shape(a), self.len(a), self.len(b));
+        let k = k as usize;
+        let (xs, ws, groups) = if k & 1 == 1 && n % 2 == 0 && m % 2 == 0 {
+            (vec![1, 2, 1, n / 2], vec![2, 1, 1, m / 2], 2)
+        } else {
+            let xs = match sa[..] {
+                [r, c] => vec![1, 1, r, c],
+                _ => vec![1, 1, 1, n],
+            };
+            let ws = match m {
+                4 => vec![1, 1, 2, 2],
+                6 => vec![2, 1, 1, 3],
+                _ => vec![1, 1, 1, m],
+            };
+            (xs, ws, 1)
+        };
+        let dilation = 1 + (k >> 1) % 2;
+        let mut padding = (k >> 2) % 2;
+        for axis in [2, 3] {
+            let span = dilation * (ws[axis] - 1) + 1;
+            padding = padding.max(span.saturating_sub(xs[axis]).div_ceil(2));
+        }
+        let out = |stride: usize| -> usize {
+            let len =
+                |axis: usize| (xs[axis] + 2 * padding - dilation * (ws[axis] - 1) - 1) / stride + 1;
+            ws[0] * len(2) * len(3)
+        };
+        let stride = (1 + (k >> 3) % 2..=4)
+            .find(|&s| out(s) <= MAX_ELEMS)
+            .unwrap_or(4);
+        self.emit(Instr::Conv2d(
+            a,
+            b,
+            xs,
+            ws,
+            [padding, stride, dilation, groups],
+        ))
+    }
+
+    /// A max pool (`max`, where no two elements of `a` are within 0.05; else an average
+    /// pool) over windows of 2 with stride 1 or 2: 2-D on a `[r, c]` value with r, c ≥ 2,
+    /// else 1-D along the flattened value.
+    fn pool(&mut self, a: usize, k: u8, max: bool) -> usize {
+        let (sa, n) = (self.shape(a), self.len(a));
+        if n < 2 {
+            return self.emit(Instr::Tanh(a));
+        }
+        let stride = 1 + k as usize % 2;
+        let xs = match sa[..] {
+            [r, c] if r >= 2 && c >= 2 => vec![1, 1, r, c],
+            _ => vec![1, 1, n],
+        };
+        let mut d = self.data(a);
+        d.sort_by(f64::total_cmp);
+        if max && d.windows(2).all(|w| w[1] - w[0] >= 0.05) {
+            self.emit(Instr::MaxPool(a, xs, 2, stride))
+        } else {
+            self.emit(Instr::AvgPool(a, xs, 2, stride))
+        }
     }
 
     fn gather(&mut self, a: usize, k: u8) -> usize {
@@ -1014,5 +1112,7 @@ pub fn operands(ins: &Instr) -> Vec<usize> {
         }
         Atan2(a, b) | Hypot(a, b) => vec![*a, *b],
         WhereCond(c, a, b) => vec![*c, *a, *b],
+        Conv2d(a, b, ..) => vec![*a, *b],
+        MaxPool(a, ..) | AvgPool(a, ..) => vec![*a],
     }
 }
