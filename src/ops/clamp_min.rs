@@ -21,7 +21,7 @@ impl<'g, T: Float> Var<'g, T> {
     /// let x = g.tensor(Tensor::from_vec(vec![-1.0, 0.0, 1.0], &[3]).unwrap());
     /// let y = x.clamp_min(0.0);
     /// y.sum().backward();
-    /// assert_eq!(x.grad().data(), &[0.0, 1.0, 1.0]);
+    /// assert_eq!(x.grad().data(), &[0.0, 0.0, 1.0]);
     /// ```
     ///
     /// # Panics
