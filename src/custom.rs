@@ -20,7 +20,7 @@ use crate::ops::{self, Custom, Op};
 use crate::tensor::Tensor;
 use std::sync::Arc;
 
-/// A user-defined primitive. See the [module docs](self) and `examples/custom_op.rs`.
+/// A user-defined primitive: see `docs/extend.md` and `examples/custom_op.rs`.
 ///
 /// ```
 /// use tapegrad::{CustomOp, Graph, Rule, Tensor};

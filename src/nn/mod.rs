@@ -51,6 +51,7 @@
 mod activation;
 mod activation_more;
 mod conv;
+mod init;
 mod layers;
 mod loss;
 mod norm;

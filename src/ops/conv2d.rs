@@ -44,7 +44,7 @@ impl<'g, T: Float> Var<'g, T> {
     ///
     /// # Panics
     /// When the input or weight is not 4-D, a parameter other than `padding` is 0, the
-    /// channels do not match (C ≠ weight[1]·groups, or groups does not divide O), the kernel
+    /// channels do not match (C ≠ `weight[1]·groups`, or groups does not divide O), the kernel
     /// is empty, or the dilated kernel is longer than the padded input. The message names
     /// the shapes and the parameter, e.g. `conv2d: input [8, 3, 28, 28] has 3 channels but
     /// weight [16, 1, 3, 3] expects 1 (groups = 1)`.
