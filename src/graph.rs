@@ -157,18 +157,17 @@ impl<T: Float> Graph<T> {
     /// Records `op` on `args` (all of which must belong to this graph).
     #[track_caller]
     #[inline(always)]
-    pub(crate) fn push<'g>(
+    pub(crate) fn push<'g, P: ops::Primitive<T>>(
         &'g self,
-        op: impl Into<Op<T>>,
+        prim: P,
         args: &[Var<'g, T>],
         target: &[usize],
     ) -> Var<'g, T> {
-        let op = op.into();
         for a in args {
             if !std::ptr::eq(self, a.graph) {
                 // By value, so the fast path never writes `args` to memory.
                 let at = |k: usize| args.get(k).map(|v| (v.graph as *const Self as usize, v.id));
-                mixed_graphs(op.name(), [at(0), at(1)]);
+                mixed_graphs(P::NAME, [at(0), at(1)]);
             }
         }
         let ids = match *args {
@@ -177,8 +176,9 @@ impl<T: Float> Graph<T> {
             _ => unreachable!("a primitive takes one or two inputs"),
         };
         let mut tape = self.tape.borrow_mut();
-        // The scalar fast path, taken before `op` goes anywhere: `op` is a constant at every
-        // call site, so `ops::scalar` folds to the one kernel it names.
+        // The scalar fast path, taken before `op` goes anywhere: the primitive's own `scalar`,
+        // called on its type, so no dispatch over the op list stands between a push and its
+        // kernel however long the list grows.
         // `requires` here, from the slots just read: both inputs of a binary op exist, so
         // it needs no `NONE` test, and `|` reads both flags with no branch.
         let (scalars, requires) = match *args {
@@ -193,10 +193,10 @@ impl<T: Float> Graph<T> {
             }
             _ => (None, false),
         };
-        let id = match scalars.and_then(|(x, y)| ops::scalar(&op, x, y)) {
-            Some(v) => tape.push_node(op, ids, v, requires),
+        let id = match scalars.and_then(|(x, y)| prim.scalar(x, y)) {
+            Some(v) => tape.push_node(prim.into(), ids, v, requires),
             None => {
-                let id = tape.begin(op, ids);
+                let id = tape.begin(prim.into(), ids);
                 let value = tape.compute(id, target);
                 tape.finish(id, value, requires)
             }
